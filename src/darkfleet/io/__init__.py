@@ -1,0 +1,1 @@
+"""Readers of every input format, one module or subpackage per format."""
