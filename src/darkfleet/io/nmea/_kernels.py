@@ -581,9 +581,25 @@ def assemble(
                 old = cur_time - t_time[s] > max_age_us
             if old:
                 no, nob = _orphan_entry(
-                    s, R_ORPHAN, O_AGE, t_meta, t_part_line, t_part_off, t_part_time,
-                    t_part_rawlen, t_raw, o_line, o_offset, o_time, o_reason, o_detail,
-                    o_raw_start, o_raw_end, o_buf, no, nob,
+                    s,
+                    R_ORPHAN,
+                    O_AGE,
+                    t_meta,
+                    t_part_line,
+                    t_part_off,
+                    t_part_time,
+                    t_part_rawlen,
+                    t_raw,
+                    o_line,
+                    o_offset,
+                    o_time,
+                    o_reason,
+                    o_detail,
+                    o_raw_start,
+                    o_raw_end,
+                    o_buf,
+                    no,
+                    nob,
                 )
         cnt = rec_count[r]
         num = rec_num[r]
@@ -606,9 +622,25 @@ def assemble(
         if slot >= 0 and (t_meta[slot, 6] >> num) & 1:
             # this part number is already there: the open group is superseded
             no, nob = _orphan_entry(
-                slot, R_ORPHAN, O_SUPERSEDED, t_meta, t_part_line, t_part_off, t_part_time,
-                t_part_rawlen, t_raw, o_line, o_offset, o_time, o_reason, o_detail,
-                o_raw_start, o_raw_end, o_buf, no, nob,
+                slot,
+                R_ORPHAN,
+                O_SUPERSEDED,
+                t_meta,
+                t_part_line,
+                t_part_off,
+                t_part_time,
+                t_part_rawlen,
+                t_raw,
+                o_line,
+                o_offset,
+                o_time,
+                o_reason,
+                o_detail,
+                o_raw_start,
+                o_raw_end,
+                o_buf,
+                no,
+                nob,
             )
             slot = -1
         if slot < 0:
@@ -625,9 +657,25 @@ def assemble(
                     if t_meta[s, 7] < t_meta[best, 7]:
                         best = s
                 no, nob = _orphan_entry(
-                    best, R_ORPHAN, O_TABLE_FULL, t_meta, t_part_line, t_part_off,
-                    t_part_time, t_part_rawlen, t_raw, o_line, o_offset, o_time, o_reason,
-                    o_detail, o_raw_start, o_raw_end, o_buf, no, nob,
+                    best,
+                    R_ORPHAN,
+                    O_TABLE_FULL,
+                    t_meta,
+                    t_part_line,
+                    t_part_off,
+                    t_part_time,
+                    t_part_rawlen,
+                    t_raw,
+                    o_line,
+                    o_offset,
+                    o_time,
+                    o_reason,
+                    o_detail,
+                    o_raw_start,
+                    o_raw_end,
+                    o_buf,
+                    no,
+                    nob,
                 )
                 slot = best
             t_meta[slot, 0] = 1
@@ -697,9 +745,25 @@ def assemble(
         for s in range(T):
             if t_meta[s, 0] != 0:
                 no, nob = _orphan_entry(
-                    s, R_PENDING, O_END, t_meta, t_part_line, t_part_off, t_part_time,
-                    t_part_rawlen, t_raw, o_line, o_offset, o_time, o_reason, o_detail,
-                    o_raw_start, o_raw_end, o_buf, no, nob,
+                    s,
+                    R_PENDING,
+                    O_END,
+                    t_meta,
+                    t_part_line,
+                    t_part_off,
+                    t_part_time,
+                    t_part_rawlen,
+                    t_raw,
+                    o_line,
+                    o_offset,
+                    o_time,
+                    o_reason,
+                    o_detail,
+                    o_raw_start,
+                    o_raw_end,
+                    o_buf,
+                    no,
+                    nob,
                 )
         hi = 0
     t_serial[1] = hi

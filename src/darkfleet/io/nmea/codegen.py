@@ -100,7 +100,7 @@ def _layout_function(lid: int, lay: spec.Layout) -> str:
     ints = [f for f in lay.fields if f.kind != "t"]
     texts = [f for f in lay.fields if f.kind == "t"]
     lines = [
-        "@njit(cache=True, inline=\"always\")",
+        '@njit(cache=True, inline="always")',
         f"def _decode_{lay.name}(words, nbits, row, vals, valid, text):",
         f'    """Layout {lid}: {lay.name} (types {", ".join(map(str, lay.msg_types))})."""',
     ]

@@ -128,15 +128,24 @@ def reject_frame(
     return conform(frame, REJECTS)
 
 
-def _text(text: np.ndarray, n: int, off: int, width: int, column: str) -> pl.Series:
+def _text(
+    text: np.ndarray, n: int, off: int, width: int, column: str, whole: np.ndarray
+) -> pl.Series:
     block = np.ascontiguousarray(text[:n, off : off + width])
+    # only whole six-bit characters: fewer than 6 bits left at the end are spare padding
+    block[np.arange(width) >= whole[:, None]] = 0
     strings = block.view(f"S{width}").ravel()
     s = pl.Series(column, strings, dtype=pl.Binary).cast(pl.String).str.strip_chars(" ")
     return s.replace("", None)
 
 
 def _layout_columns(
-    lay: spec.Layout, n: int, vals: np.ndarray, valid: np.ndarray, text: np.ndarray
+    lay: spec.Layout,
+    n: int,
+    vals: np.ndarray,
+    valid: np.ndarray,
+    text: np.ndarray,
+    nbits: np.ndarray,
 ) -> dict[str, pl.Series]:
     """Canonical columns of one layout's first ``n`` decoded rows."""
     cols: dict[str, pl.Series] = {}
@@ -158,7 +167,8 @@ def _layout_columns(
     for f in lay.fields:
         if f.kind == "t":
             width = -(-f.width // 6)
-            cols[f.column] = _text(text, n, off, width, f.column)
+            whole = np.clip((np.minimum(nbits, f.start + f.width) - f.start) // 6, 0, width)
+            cols[f.column] = _text(text, n, off, width, f.column, whole)
             off += width
     return cols
 
@@ -265,7 +275,7 @@ def build_tables(
             continue
         vals, valid, text = arrays[lid - 1]
         cols = _common(m, msgs, source_id)
-        cols.update(_layout_columns(lay, msgs.size, vals, valid, text))
+        cols.update(_layout_columns(lay, msgs.size, vals, valid, text, nbits[msgs]))
         frame = pl.DataFrame(cols)
         for table in lay.table.split("+"):
             per_table.setdefault(table, []).append(frame)
@@ -299,8 +309,7 @@ def build_tables(
             "payload_too_long" if status[r] == K.R_TOO_LONG else "payload_too_short" for r in bad
         ]
         raw = [
-            bytes((chunk if m.src[r] == 0 else asm_buf)[m.raw_start[r] : m.raw_end[r]])
-            for r in bad
+            bytes((chunk if m.src[r] == 0 else asm_buf)[m.raw_start[r] : m.raw_end[r]]) for r in bad
         ]
         frame = reject_frame(
             source_id,

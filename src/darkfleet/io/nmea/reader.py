@@ -210,7 +210,9 @@ class _ChunkDecoder:
         acc.records += nrec
         acc.lines_read += nlines
         acc.ignored += int(np.count_nonzero(kind == K.K_IGNORED))
-        acc.non_ais_by_kind["tag_block"] += int(np.count_nonzero(kind == K.K_TAG_ONLY))
+        n_tag = int(np.count_nonzero(kind == K.K_TAG_ONLY))
+        if n_tag:
+            acc.non_ais_by_kind["tag_block"] += n_tag
         n_pghp = int(np.count_nonzero(kind == K.K_PGHP))
         if n_pghp:
             acc.non_ais_by_kind["PGHP"] += n_pghp
@@ -229,7 +231,10 @@ class _ChunkDecoder:
                     offset=offset0 + rec["start"][rej],
                     time=rec["time"][rej],
                     reason=[REASONS[int(r)] for r in reason[rej]],
-                    raw=[bytes(chunk[s:e]) for s, e in zip(rec["start"][rej], rec["end"][rej], strict=True)],
+                    raw=[
+                        bytes(chunk[s:e])
+                        for s, e in zip(rec["start"][rej], rec["end"][rej], strict=True)
+                    ],
                 )
             )
             for code, cnt in zip(*np.unique(reason[rej], return_counts=True), strict=True):
@@ -244,7 +249,10 @@ class _ChunkDecoder:
                     offset=orows["offset"],
                     time=orows["time"],
                     reason=names,
-                    raw=[bytes(o_buf[s:e]) for s, e in zip(orows["raw_start"], orows["raw_end"], strict=True)],
+                    raw=[
+                        bytes(o_buf[s:e])
+                        for s, e in zip(orows["raw_start"], orows["raw_end"], strict=True)
+                    ],
                     orphan_detail=orows["detail"],
                 )
             )
@@ -260,7 +268,7 @@ class _ChunkDecoder:
                 acc.rejected_by_reason[name] += int(cnt)
         acc.decoded += tables.pop("_decoded_records").item()
         if parts:
-            tables["rejects"] = pl.concat(parts)
+            tables["rejects"] = pl.concat(parts).sort("offset_bytes", maintain_order=True)
         for name, frame in tables.items():
             acc.rows_by_table[name] += frame.height
         return tables
@@ -399,18 +407,20 @@ def _collect(batches: Iterator[Batch]) -> dict[str, pl.DataFrame]:
     for batch in batches:
         for name, frame in batch.items():
             acc[name].append(frame)
-    return {
-        name: (pl.concat(frames) if frames else empty(TABLES[name]))
-        for name, frames in acc.items()
+    out = {
+        name: (pl.concat(frames) if frames else empty(TABLES[name])) for name, frames in acc.items()
     }
+    # an orphan is reported in the batch that evicts it, which depends on the chunking:
+    # in input order, the rejects of a whole input do not
+    out["rejects"] = out["rejects"].sort("offset_bytes", maintain_order=True)
+    return out
 
 
 def read_nmea(path: str | Path, **options: Any) -> dict[str, pl.DataFrame]:
     """Decode a whole NMEA file into canonical tables (name → Polars frame).
 
-    Takes the options of :func:`scan_nmea`. The returned dict also holds the file's
-    accounting under the key ``"accounting"`` as a one-row frame is *not* done: use
-    :func:`scan_nmea` and its ``accounting`` attribute when you need the counts.
+    Takes the options of :func:`scan_nmea`. For the file's accounting (where every line went),
+    iterate :func:`scan_nmea` instead and read its ``accounting`` attribute afterwards.
     """
     return _collect(iter(scan_nmea(path, **options)))
 
