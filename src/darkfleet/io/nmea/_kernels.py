@@ -809,3 +809,28 @@ def _orphan_entry(
             no += 1
     t_meta[s, 0] = 0
     return no, nob
+
+
+@njit(cache=True)
+def gather_spans(
+    chunk: np.ndarray,
+    asm_buf: np.ndarray,
+    src: np.ndarray,
+    start: np.ndarray,
+    end: np.ndarray,
+    rows: np.ndarray,
+    offsets: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """Copy the byte spans ``[start, end)`` of messages ``rows`` back to back into ``out``.
+
+    A message's bytes are in ``chunk`` (``src`` 0) or, for assembled multipart messages, in
+    ``asm_buf``; ``offsets[i]`` is where row ``i`` starts in ``out``.
+    """
+    for i in range(rows.size):
+        r = rows[i]
+        buf = chunk if src[r] == 0 else asm_buf
+        o = offsets[i]
+        for k in range(start[r], end[r]):
+            out[o] = buf[k]
+            o += 1

@@ -19,14 +19,15 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ...schema import (
     AIDS_TO_NAVIGATION,
     BASE_STATIONS,
-    OTHER_MESSAGES,
     POSITIONS,
     REJECTS,
     STATICS,
+    UTC,
     conform,
 )
 from . import _decoder_generated as G
@@ -94,11 +95,6 @@ def _timestamps(us: np.ndarray) -> pl.Series:
     )
 
 
-def _channels(codes: np.ndarray) -> pl.Series:
-    s = pl.Series("channel", codes)
-    return s.replace_strict(_CHANNELS, default=None, return_dtype=pl.String)
-
-
 def reject_frame(
     source_id: str,
     *,
@@ -128,83 +124,312 @@ def reject_frame(
     return conform(frame, REJECTS)
 
 
-def _text(
-    text: np.ndarray, n: int, off: int, width: int, column: str, whole: np.ndarray
-) -> pl.Series:
-    block = np.ascontiguousarray(text[:n, off : off + width])
-    # only whole six-bit characters: fewer than 6 bits left at the end are spare padding
-    block[np.arange(width) >= whole[:, None]] = 0
-    strings = block.view(f"S{width}").ravel()
-    s = pl.Series(column, strings, dtype=pl.Binary).cast(pl.String).str.strip_chars(" ")
-    return s.replace("", None)
+_NUMPY = {
+    pl.Int8(): np.int8,
+    pl.Int16(): np.int16,
+    pl.Int32(): np.int32,
+    pl.Int64(): np.int64,
+    pl.Float64(): np.float64,
+}
+_ARROW = {
+    pl.Int8(): pa.int8(),
+    pl.Int16(): pa.int16(),
+    pl.Int32(): pa.int32(),
+    pl.Int64(): pa.int64(),
+    pl.Float64(): pa.float64(),
+    pl.Boolean(): pa.bool_(),
+    pl.String(): pa.string(),
+    UTC: pa.timestamp("us", tz="UTC"),
+}
+_DIMS = ("to_bow_m", "to_stern_m", "to_port_m", "to_starboard_m")
+_STATION_PARTS = ("year", "month", "day", "hour", "minute", "second")
 
 
-def _layout_columns(
-    lay: spec.Layout,
-    n: int,
-    vals: np.ndarray,
-    valid: np.ndarray,
-    text: np.ndarray,
-    nbits: np.ndarray,
-) -> dict[str, pl.Series]:
-    """Canonical columns of one layout's first ``n`` decoded rows."""
-    cols: dict[str, pl.Series] = {}
-    ints = [f for f in lay.fields if f.kind != "t"]
-    for i, f in enumerate(ints):
-        raw = vals[i, :n]
-        mask = valid[i, :n] == 0
+def _bits(mask: np.ndarray) -> pa.Buffer:
+    return pa.py_buffer(np.packbits(mask, bitorder="little"))
+
+
+def _arrow(values: np.ndarray, valid: np.ndarray | None, typ: pa.DataType) -> pa.Array:
+    """An Arrow array over ``values`` (already of ``typ``'s width); ``valid`` False = null."""
+    n = int(values.shape[0])
+    if valid is not None and valid.all():
+        valid = None
+    vb = None if valid is None else _bits(valid)
+    data = _bits(values) if typ == pa.bool_() else pa.py_buffer(np.ascontiguousarray(values))
+    return pa.Array.from_buffers(typ, n, [vb, data])
+
+
+def _strings(mat: np.ndarray) -> pa.Array:
+    """Rows of a fixed-width character matrix (0 = no character) as trimmed strings.
+
+    Each row is cut at its first 0 byte (the decoder writes 0 from ``@`` on), stripped of
+    spaces at both ends; an empty row is null.
+    """
+    n, width = mat.shape
+    if n == 0 or width == 0:
+        return pa.nulls(n, pa.string())
+    kept = (mat != 0) & (mat != 32)
+    has = kept.any(axis=1)
+    first = kept.argmax(axis=1)
+    last = width - kept[:, ::-1].argmax(axis=1)
+    start = np.where(has, first, 0)
+    end = np.where(has, last, 0)
+    cols = np.arange(width)
+    data = mat[(cols >= start[:, None]) & (cols < end[:, None])]
+    offsets = np.zeros(n + 1, np.int32)
+    np.cumsum(end - start, out=offsets[1:])
+    vb = None if has.all() else _bits(has)
+    return pa.Array.from_buffers(
+        pa.string(), n, [vb, pa.py_buffer(offsets), pa.py_buffer(np.ascontiguousarray(data))]
+    )
+
+
+def _channel_array(codes: np.ndarray) -> pa.Array:
+    """Channel letters ('A', 'B', '1', '2') from their byte codes; anything else is null."""
+    ok = (codes == 65) | (codes == 66) | (codes == 49) | (codes == 50)
+    data = codes[ok].astype(np.uint8)
+    offsets = np.zeros(codes.size + 1, np.int32)
+    np.cumsum(ok, out=offsets[1:])
+    vb = None if ok.all() else _bits(ok)
+    return pa.Array.from_buffers(
+        pa.string(), codes.size, [vb, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+
+
+def _time_array(us: np.ndarray) -> pa.Array:
+    return _arrow(us.astype(np.int64, copy=False), us != K.NO_TIME, _ARROW[UTC])
+
+
+@dataclass
+class _Part:
+    """One layout's decoded rows: ``msgs`` are their message indices, ascending."""
+
+    lay: spec.Layout
+    msgs: np.ndarray
+    vals: np.ndarray
+    valid: np.ndarray
+    text: np.ndarray
+    nbits: np.ndarray
+
+    def has(self, column: str) -> bool:
+        return column in _FIELD_INDEX[self.lay.name]
+
+    def values(self, column: str, dtype: pl.DataType) -> tuple[np.ndarray, np.ndarray]:
+        """A non-text column's values in ``dtype``'s numpy type, and its validity."""
+        i, f = _FIELD_INDEX[self.lay.name][column]
+        n = self.msgs.size
+        raw = self.vals[i, :n]
+        ok = self.valid[i, :n] != 0
         if f.kind == "b":
-            arr = pa.array(raw == 1, type=pa.bool_(), mask=mask)
+            out: np.ndarray = raw == 1
         elif f.column == "rot_deg_min":
             r = raw.astype(np.float64)
-            arr = pa.array(np.sign(r) * (r / 4.733) ** 2, type=pa.float64(), mask=mask)
+            out = np.sign(r) * (r / 4.733) ** 2
         elif f.scale != 1.0 or f.column in ("sog_kn", "cog_deg"):
-            arr = pa.array(raw / f.scale, type=pa.float64(), mask=mask)
+            out = raw / f.scale
         else:
-            arr = pa.array(raw, type=pa.int64(), mask=mask)
-        cols[f.column] = pl.Series(f.column, arr)
-    off = 0
-    for f in lay.fields:
-        if f.kind == "t":
-            width = -(-f.width // 6)
-            whole = np.clip((np.minimum(nbits, f.start + f.width) - f.start) // 6, 0, width)
-            cols[f.column] = _text(text, n, off, width, f.column, whole)
-            off += width
-    return cols
+            out = raw.astype(_NUMPY[dtype])
+        if self.lay is spec.STATIC_24B and (column in _DIMS or column == "mothership_mmsi"):
+            # an auxiliary craft (MMSI 98xxxxxxx) sends its mothership's MMSI in place of its
+            # dimensions
+            mmsi_i, _ = _FIELD_INDEX[self.lay.name]["mmsi"]
+            aux = (self.vals[mmsi_i, :n] // 10_000_000) == 98
+            ok = ok & (aux if column == "mothership_mmsi" else ~aux)
+        return out, ok
+
+    def chars(self, column: str) -> np.ndarray:
+        """A text column's character matrix; characters past the message's end are 0."""
+        off, f = _TEXT_INDEX[self.lay.name][column]
+        width = -(-f.width // 6)
+        n = self.msgs.size
+        block = np.ascontiguousarray(self.text[:n, off : off + width])
+        # only whole six-bit characters: fewer than 6 bits left at the end are spare padding
+        whole = np.clip((np.minimum(self.nbits, f.start + f.width) - f.start) // 6, 0, width)
+        block[np.arange(width) >= whole[:, None]] = 0
+        return block
 
 
-def _common(m: MessageArrays, rows: np.ndarray, source_id: str) -> dict[str, pl.Series]:
-    return {
-        "source_id": pl.Series("source_id", [source_id], dtype=pl.String).new_from_index(
-            0, rows.size
-        ),
-        "line": pl.Series("line", m.line[rows]),
-        "timestamp": _timestamps(m.time[rows]),
-        "channel": _channels(m.chan[rows]),
-        "_order": pl.Series("_order", rows),
-    }
+def _field_index() -> tuple[
+    dict[str, dict[str, tuple[int, spec.Field]]], dict[str, dict[str, tuple[int, spec.Field]]]
+]:
+    ints: dict[str, dict[str, tuple[int, spec.Field]]] = {}
+    texts: dict[str, dict[str, tuple[int, spec.Field]]] = {}
+    for lay in spec.LAYOUTS:
+        ints[lay.name] = {}
+        texts[lay.name] = {}
+        i = off = 0
+        for f in lay.fields:
+            if f.kind == "t":
+                texts[lay.name][f.column] = (off, f)
+                off += -(-f.width // 6)
+            else:
+                ints[lay.name][f.column] = (i, f)
+                i += 1
+    return ints, texts
 
 
-def _station_utc(frame: pl.DataFrame) -> pl.DataFrame:
-    y, mo, d = pl.col("year"), pl.col("month"), pl.col("day")
-    h, mi, s = pl.col("hour"), pl.col("minute"), pl.col("second")
+_INT_INDEX, _TEXT_INDEX = _field_index()
+_FIELD_INDEX = {name: {**_INT_INDEX[name], **_TEXT_INDEX[name]} for name in _INT_INDEX}
+
+
+def _station_utc(
+    y: np.ndarray,
+    mo: np.ndarray,
+    d: np.ndarray,
+    h: np.ndarray,
+    mi: np.ndarray,
+    s: np.ndarray,
+    ok: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Type 4/11 receiver UTC in µs; valid only where every part is present and in range."""
+    y, mo, d, h, mi, s = (a.astype(np.int64) for a in (y, mo, d, h, mi, s))
     ok = (
-        y.is_between(1970, 2200)
-        & mo.is_between(1, 12)
-        & d.is_between(1, 31)
-        & h.is_between(0, 23)
-        & mi.is_between(0, 59)
-        & s.is_between(0, 59)
+        ok
+        & (y >= 1970)
+        & (y <= 2200)
+        & (mo >= 1)
+        & (mo <= 12)
+        & (d >= 1)
+        & (d <= 31)
+        & (h >= 0)
+        & (h <= 23)
+        & (mi >= 0)
+        & (mi <= 59)
+        & (s >= 0)
+        & (s <= 59)
     )
-    date = pl.date(y.clip(1970, 2200), mo.clip(1, 12), 1).dt.offset_by(
-        (d.clip(1, 31) - 1).cast(pl.String) + "d"
+    month = ((np.clip(y, 1970, 2200) - 1970) * 12 + np.clip(mo, 1, 12) - 1).astype("datetime64[M]")
+    day = month.astype("datetime64[D]") + (np.clip(d, 1, 31) - 1)
+    ok &= day.astype("datetime64[M]") == month  # e.g. 31 April is not a date
+    us = (
+        day.astype("datetime64[us]").astype(np.int64)
+        + ((np.clip(h, 0, 23) * 60 + np.clip(mi, 0, 59)) * 60 + np.clip(s, 0, 59)) * K.US
     )
-    valid = ok & (date.dt.day() == d)
-    utc = (
-        date.cast(pl.Datetime("us"))
-        + pl.duration(hours=h.clip(0, 23), minutes=mi.clip(0, 59), seconds=s.clip(0, 59))
-    ).dt.replace_time_zone("UTC")
-    return frame.with_columns(pl.when(valid).then(utc).otherwise(None).alias("station_utc"))
+    return us, ok
+
+
+def _numeric(p: _Part, name: str, dtype: pl.DataType) -> tuple[np.ndarray, np.ndarray] | None:
+    if name == "station_utc":
+        if not all(p.has(c) for c in _STATION_PARTS):
+            return None
+        parts = [p.values(c, pl.Int64()) for c in _STATION_PARTS]
+        ok = np.logical_and.reduce([v for _, v in parts])
+        return _station_utc(*(v for v, _ in parts), ok)
+    if not p.has(name):
+        return None
+    return p.values(name, dtype)
+
+
+def _scatter_numeric(
+    parts: list[_Part], where: list[np.ndarray | None], n: int, name: str, dtype: pl.DataType
+) -> pa.Array:
+    typ = _ARROW[dtype]
+    got = [
+        (v, w)
+        for p, w in zip(parts, where, strict=True)
+        if (v := _numeric(p, name, dtype)) is not None
+    ]
+    if not got:
+        return pa.nulls(n, typ)
+    if len(got) == 1 and got[0][1] is None:
+        (vals, ok), _ = got[0]
+        return _arrow(vals, ok, typ)
+    vals = np.zeros(n, np.bool_ if dtype == pl.Boolean() else got[0][0][0].dtype)
+    ok = np.zeros(n, np.bool_)
+    for (v, o), w in got:
+        vals[w] = v
+        ok[w] = o
+    return _arrow(vals, ok, typ)
+
+
+def _scatter_text(
+    parts: list[_Part], where: list[np.ndarray | None], n: int, name: str
+) -> pa.Array:
+    got = [(p.chars(name), w) for p, w in zip(parts, where, strict=True) if p.has(name)]
+    if not got:
+        return pa.nulls(n, pa.string())
+    if len(got) == 1 and got[0][1] is None:
+        return _strings(got[0][0])
+    mat = np.zeros((n, max(c.shape[1] for c, _ in got)), np.uint8)
+    for c, w in got:
+        mat[w, : c.shape[1]] = c
+    return _strings(mat)
+
+
+def _frame(source_id: str, n: int, cols: dict[str, pa.Array]) -> pl.DataFrame:
+    frame = pl.from_arrow(pa.Table.from_arrays(list(cols.values()), names=list(cols)))
+    assert isinstance(frame, pl.DataFrame)
+    return frame.insert_column(
+        0, pl.repeat(source_id, n, dtype=pl.String, eager=True).alias("source_id")
+    )
+
+
+def _build_table(table: str, parts: list[_Part], m: MessageArrays, source_id: str) -> pl.DataFrame:
+    """One canonical table from the layouts that feed it, rows in message order."""
+    where: list[np.ndarray | None]
+    if len(parts) == 1:
+        rows = parts[0].msgs
+        where = [None]
+    else:
+        member = np.zeros(int(m.line.shape[0]), np.bool_)
+        for p in parts:
+            member[p.msgs] = True
+        rows = np.flatnonzero(member)
+        rank = np.cumsum(member) - 1
+        where = [rank[p.msgs] for p in parts]
+    n = int(rows.size)
+    cols: dict[str, pa.Array] = {}
+    for name, dtype in _SCHEMAS[table].items():
+        if name == "source_id":
+            continue
+        if name == "line":
+            cols[name] = _arrow(m.line[rows], None, pa.int64())
+        elif name == "timestamp":
+            cols[name] = _time_array(m.time[rows])
+        elif name == "channel":
+            cols[name] = _channel_array(m.chan[rows])
+        elif table == "aids_to_navigation" and name == "name":
+            # a type 21 name is ``name`` followed by its extension ``name_ext``
+            base = _scatter_text(parts, where, n, "name")
+            ext = _scatter_text(parts, where, n, "name_ext")
+            joined = pc.binary_join_element_wise(pc.fill_null(base, ""), ext, "")
+            cols[name] = pc.coalesce(joined, base)
+        elif dtype == pl.String():
+            cols[name] = _scatter_text(parts, where, n, name)
+        else:
+            cols[name] = _scatter_numeric(parts, where, n, name, dtype)
+    return _frame(source_id, n, cols)
+
+
+def _other_messages(
+    m: MessageArrays,
+    rows: np.ndarray,
+    head: np.ndarray,
+    chunk: np.ndarray,
+    asm_buf: np.ndarray,
+    source_id: str,
+) -> pl.DataFrame:
+    """Messages of types without a layout, kept whole (armoured payload and fill bits)."""
+    n = int(rows.size)
+    offsets = np.zeros(n + 1, np.int64)
+    np.cumsum(m.pay_end[rows] - m.pay_start[rows], out=offsets[1:])
+    data = np.empty(int(offsets[-1]), np.uint8)
+    K.gather_spans(chunk, asm_buf, m.src, m.pay_start, m.pay_end, rows, offsets, data)
+    payload = pa.Array.from_buffers(
+        pa.large_string(), n, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    cols = {
+        "line": _arrow(m.line[rows], None, pa.int64()),
+        "timestamp": _time_array(m.time[rows]),
+        "mmsi": _arrow(head[2], None, pa.int64()),
+        "msg_type": _arrow(head[0].astype(np.int8), None, pa.int8()),
+        "repeat": _arrow(head[1].astype(np.int8), None, pa.int8()),
+        "channel": _channel_array(m.chan[rows]),
+        "payload": payload,
+        "fill_bits": _arrow(m.fill[rows].astype(np.int8), None, pa.int8()),
+        "fragments": _arrow(m.parts[rows].astype(np.int8), None, pa.int8()),
+    }
+    return _frame(source_id, n, cols)
 
 
 def _allocate(counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -223,22 +448,13 @@ def _allocate(counts: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, np.ndarr
     return out
 
 
-def _payload_strings(
-    m: MessageArrays, rows: np.ndarray, chunk: np.ndarray, asm_buf: np.ndarray
-) -> list[str]:
-    return [
-        bytes((chunk if m.src[r] == 0 else asm_buf)[m.pay_start[r] : m.pay_end[r]]).decode("ascii")
-        for r in rows
-    ]
-
-
 def build_tables(
     m: MessageArrays, chunk: np.ndarray, asm_buf: np.ndarray, source_id: str
 ) -> dict[str, pl.DataFrame]:
     """Decode the assembled messages into canonical tables.
 
     Also returns two private entries: ``_message_rejects`` (messages too short/long, with the
-    number of records each consumed in ``_parts``) and ``_decoded_records`` (a 1×1 frame).
+    number of records each consumed in ``_parts``) and ``_decoded_records`` (one row, one column).
     """
     nm = m.line.shape[0]
     layout = np.empty(nm, np.int64)
@@ -268,39 +484,24 @@ def build_tables(
         raw_head,
         *flat,
     )
-    per_table: dict[str, list[pl.DataFrame]] = {}
+    per_table: dict[str, list[_Part]] = {}
     for lid, lay in enumerate(spec.LAYOUTS, start=1):
         msgs = np.flatnonzero((layout == lid) & (status == 0))
         if msgs.size == 0:
             continue
         vals, valid, text = arrays[lid - 1]
-        cols = _common(m, msgs, source_id)
-        cols.update(_layout_columns(lay, msgs.size, vals, valid, text, nbits[msgs]))
-        frame = pl.DataFrame(cols)
+        part = _Part(lay, msgs, vals, valid, text, nbits[msgs])
         for table in lay.table.split("+"):
-            per_table.setdefault(table, []).append(frame)
-    out: dict[str, pl.DataFrame] = {}
-    for table, frames in per_table.items():
-        frame = frames[0] if len(frames) == 1 else pl.concat(frames, how="diagonal_relaxed")
-        if len(frames) > 1:
-            frame = frame.sort("_order")
-        out[table] = conform(_table_rules(table, frame), _SCHEMAS[table])
+            per_table.setdefault(table, []).append(part)
+    out: dict[str, pl.DataFrame] = {
+        table: _build_table(table, parts, m, source_id) for table, parts in per_table.items()
+    }
     # other message types, kept whole
     rows = np.flatnonzero(status == 1)
     if rows.size:
-        k = row_of[rows]
-        frame = pl.DataFrame(
-            {
-                **_common(m, rows, source_id),
-                "mmsi": raw_head[2, k],
-                "msg_type": raw_head[0, k],
-                "repeat": raw_head[1, k],
-                "payload": pl.Series(_payload_strings(m, rows, chunk, asm_buf), dtype=pl.String),
-                "fill_bits": m.fill[rows],
-                "fragments": m.parts[rows],
-            }
+        out["other_messages"] = _other_messages(
+            m, rows, raw_head[:, row_of[rows]], chunk, asm_buf, source_id
         )
-        out["other_messages"] = conform(frame, OTHER_MESSAGES)
     ok = status <= 1
     decoded_records = int(m.parts[ok].sum())
     bad = np.flatnonzero(~ok)
@@ -342,25 +543,3 @@ _SCHEMAS = {
     "base_stations": BASE_STATIONS,
     "aids_to_navigation": AIDS_TO_NAVIGATION,
 }
-
-
-def _table_rules(table: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """The few per-table rules that are not a field's scale or sentinel."""
-    if table == "statics" and "mothership_mmsi" in frame.columns:
-        aux = (pl.col("mmsi") // 10_000_000) == 98
-        is24 = pl.col("msg_type") == 24
-        dims = ["to_bow_m", "to_stern_m", "to_port_m", "to_starboard_m"]
-        frame = frame.with_columns(
-            *(pl.when(is24 & aux).then(None).otherwise(pl.col(c)).alias(c) for c in dims),
-            pl.when(is24 & aux).then(pl.col("mothership_mmsi")).otherwise(None),
-        )
-    if table == "aids_to_navigation":
-        frame = frame.with_columns(
-            pl.when(pl.col("name_ext").is_not_null())
-            .then(pl.concat_str(pl.col("name").fill_null(""), pl.col("name_ext")))
-            .otherwise(pl.col("name"))
-            .alias("name")
-        )
-    if table == "base_stations":
-        frame = _station_utc(frame)
-    return frame

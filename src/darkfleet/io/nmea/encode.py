@@ -321,7 +321,7 @@ def to_sentences(
     talk, talk_len = _per_row_bytes(talker, n, 2, "talker")
     if (talk_len != 2).any():
         raise ConfigError("to_sentences: a talker is two characters, e.g. 'AI'.")
-    src, src_len = _per_row_bytes(tag_source or "", n, None, "tag_source")
+    src, src_len = _per_row_bytes("" if tag_source is None else tag_source, n, None, "tag_source")
     codes = _framing_codes(framing, n)
     ms, has_ts = _epoch_ms(timestamps_s, n)
     multi = plen > MAX_FRAGMENT_CHARS

@@ -26,10 +26,10 @@ import numpy as np
 __all__ = [
     "LAYOUTS",
     "MAX_MESSAGE_BITS",
-    "Field",
-    "Layout",
     "TEXT_COLUMNS",
     "VALUE_COLUMNS",
+    "Field",
+    "Layout",
     "compiled_layouts",
     "layout_id",
 ]
