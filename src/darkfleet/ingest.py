@@ -8,6 +8,7 @@ one committed source each, skipping those already there.
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,6 +41,11 @@ def sniff_format(path: str | Path) -> str:
                 head = gz.read(_SNIFF_BYTES)
     except OSError as err:
         raise InputError(f"{p}: cannot read the file ({err}). Check the path.") from err
+    except (EOFError, zlib.error) as err:  # a truncated or corrupt gzip stream
+        raise InputError(
+            f"{p}: reading the start of the file failed ({err}). The file is damaged or "
+            "truncated: restore or download it again."
+        ) from err
     if head[:4] == b"PAR1":
         return "parquet"
     starts = [

@@ -10,7 +10,9 @@ Rules, the same for every format:
 * numbers may be written ``12``, ``12.0``, ``1.2e1``; ``None``, ``NULL``, ``NaN``, ``NA``,
   ``N/A`` and the empty string mean "absent" (null, not an error); ``inf`` is an error;
 * integer columns need a whole number that fits the canonical type (``95.0`` is fine,
-  ``95.5`` and ``70000`` for an ``Int16`` are errors);
+  ``95.5`` and ``70000`` for an ``Int16`` are errors), except dimensions in metres
+  (``*_m``: length, width, to bow/stern/port/starboard), which are rounded to the nearest
+  whole metre as AIS carries them (``140.65`` → 141, ``22.5`` → 23);
 * booleans are ``0``/``1``, ``true``/``false``;
 * IMO numbers may carry an ``IMO`` prefix (NOAA writes ``IMO9179842``);
 * naive timestamps are read in the reader's ``timezone`` and stored as UTC; a local time that
@@ -330,7 +332,15 @@ def convert(
     absent = A | X.is_nan().fill_null(False)
     finite = X.is_finite().fill_null(False)
     if target.is_integer():
-        whole = pl.when(finite & (X.round() == X)).then(X).cast(target, strict=False)
+        if name.endswith("_m"):
+            # ship dimensions in metres: sources write 140.64999; AIS carries whole metres
+            whole = (
+                pl.when(finite)
+                .then(X.round(0, mode="half_away_from_zero"))
+                .cast(target, strict=False)
+            )
+        else:
+            whole = pl.when(finite & (X.round() == X)).then(X).cast(target, strict=False)
         V = pl.col(h["v"])
         steps = (*steps, (whole.alias(h["v"]),))
         return Converted(V, (~absent & V.is_null()).fill_null(False), problem, steps)

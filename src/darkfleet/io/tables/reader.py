@@ -155,12 +155,13 @@ class TableReader:
     def _text_frames(self) -> Iterator[tuple[pl.DataFrame, _Locate | None]]:
         acc = self.accounting
         with open_binary(self.path, self.kind) as fh:
-            blocks = LineBlocks(fh, CHUNK_BYTES)
-            acc.lines_read += 1  # header
-            acc.records += 1
-            acc.ignored += 1
             line_no = 2
             try:
+                # the first block is read with the header: a damaged stream may fail here
+                blocks = LineBlocks(fh, CHUNK_BYTES)
+                acc.lines_read += 1  # header
+                acc.records += 1
+                acc.ignored += 1
                 for block, offset in blocks:
                     lines = split_lines(block)
                     locate = _BlockOffsets(block, offset, line_no)
