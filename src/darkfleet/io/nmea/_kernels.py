@@ -67,6 +67,12 @@ MAX_PARTS = 9
 RAW_MAX = 512
 
 
+#: Bytes that are not six-bit armoured payload characters ('0'-'W', '`'-'w').
+_NOT_ARMOUR = np.ones(256, np.bool_)
+_NOT_ARMOUR[48:88] = False
+_NOT_ARMOUR[96:120] = False
+
+
 @njit(cache=True, inline="always")
 def _is_digit(c: int) -> bool:
     return 48 <= c <= 57
@@ -340,13 +346,21 @@ def scan_records(
                 if ck == 92:
                     break
                 x ^= ck
+                k += 1
                 if ck == 44:
                     if nfc < 9:
-                        comma[nfc] = k
+                        comma[nfc] = k - 1
                     nfc += 1
-                elif nfc == 5 and (ck < 48 or ck > 119 or (87 < ck < 96)):
-                    bad_char = True
-                k += 1
+                    if nfc == 5:
+                        # the payload: a tight loop over armoured characters
+                        while k < le:
+                            ck = buf[k]
+                            if ck == 44 or ck == 42 or ck == 92:
+                                break
+                            x ^= ck
+                            if _NOT_ARMOUR[ck]:
+                                bad_char = True
+                            k += 1
             if nfc < 9:
                 comma[nfc] = star if star >= 0 else k
             # address field
