@@ -111,9 +111,7 @@ def print_ingest_report(report: Any) -> None:
     non_ais: Counter[str] = Counter()
     for res in report.results:
         a = res.accounting.to_dict()
-        rows.append(
-            {"accounting": a, "status": "skipped" if res.skipped else "added"}
-        )
+        rows.append({"accounting": a, "status": "skipped" if res.skipped else "added"})
         rejected.update(a["rejected_by_reason"])
         non_ais.update(a["non_ais_by_kind"])
     table = accounting_table(rows, f"Ingest into {report.store}")

@@ -207,7 +207,9 @@ def test_random_lines(lines: list[bytes], sep: bytes) -> None:
     st.floats(0, 1),
     st.booleans(),
 )
-def test_mutated_sentences(lines: list[bytes], rnd: random.Random, rate: float, accept: bool) -> None:
+def test_mutated_sentences(
+    lines: list[bytes], rnd: random.Random, rate: float, accept: bool
+) -> None:
     out = [mutate(line, rnd) if rnd.random() < rate else line for line in lines]
     _run(b"\n".join(out) + rnd.choice([b"", b"\n"]), accept_bad_checksum=accept)
 

@@ -219,9 +219,7 @@ def _lonlat(d: dict[str, Any]) -> dict[str, Any]:
 
 
 def _dims(d: dict[str, Any]) -> dict[str, Any]:
-    return {
-        f"{k}_m": _none_if(d[k], 0) for k in ("to_bow", "to_stern", "to_port", "to_starboard")
-    }
+    return {f"{k}_m": _none_if(d[k], 0) for k in ("to_bow", "to_stern", "to_port", "to_starboard")}
 
 
 def _station_utc(d: dict[str, Any]) -> datetime | None:

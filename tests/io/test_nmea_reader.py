@@ -137,7 +137,12 @@ def _times(frame: pl.DataFrame) -> list:
 
 
 def test_plain_sentences_any_talker_vdm_and_vdo() -> None:
-    lines = [sentence(P1), sentence("AB" + P1[2:]), sentence("BSVDO" + P1[5:]), sentence("=I" + P1[2:])]
+    lines = [
+        sentence(P1),
+        sentence("AB" + P1[2:]),
+        sentence("BSVDO" + P1[5:]),
+        sentence("=I" + P1[2:]),
+    ]
     tables, acc = decode(lines)
     pos = tables["positions"]
     assert pos["line"].to_list() == [1, 2, 3, 4]
@@ -195,7 +200,11 @@ def test_several_tag_block_sentences_on_one_line() -> None:
     tables, acc = decode([line, sentence(P1)])
     pos = tables["positions"]
     assert pos.select("line", "mmsi").rows() == [(1, MMSI1), (1, MMSI2), (2, MMSI1)]
-    assert pos["timestamp"].to_list() == [utc(2023, 11, 14, 22, 13, 20), utc(2023, 11, 14, 22, 13, 25), None]
+    assert pos["timestamp"].to_list() == [
+        utc(2023, 11, 14, 22, 13, 20),
+        utc(2023, 11, 14, 22, 13, 25),
+        None,
+    ]
     assert acc.lines_read == 2 and acc.records == 3
 
 
@@ -329,7 +338,12 @@ def test_two_and_three_part_messages() -> None:
         "JOBSHAVEN ROTTEDAM",
     )
     other = tables["other_messages"].row(0, named=True)
-    assert (other["line"], other["msg_type"], other["fragments"], other["fill_bits"]) == (3, 8, 3, 4)
+    assert (other["line"], other["msg_type"], other["fragments"], other["fill_bits"]) == (
+        3,
+        8,
+        3,
+        4,
+    )
     assert other["payload"] == "".join(p.split(",")[5] for p in (T1, T2, T3))
     assert acc.decoded == 5
 
@@ -476,7 +490,9 @@ def test_checksum_verified_lowercase_accepted() -> None:
 
 
 def test_bad_checksum_still_needs_a_well_formed_sentence() -> None:
-    tables, _ = decode(["!AIVDM,1,1,,A,13aB:Hhu@0PHjE8NKJidQiwJ0PS ,0*00"], accept_bad_checksum=True)
+    tables, _ = decode(
+        ["!AIVDM,1,1,,A,13aB:Hhu@0PHjE8NKJidQiwJ0PS ,0*00"], accept_bad_checksum=True
+    )
     assert tables["rejects"]["reason"].to_list() == ["invalid_payload_character"]
 
 
@@ -629,13 +645,14 @@ def test_fill_bits_are_honoured() -> None:
 
 def test_base_station_utc_and_its_sentinels() -> None:
     def t4(year: int, month: int, day: int, hour: int, minute: int, second: int) -> str:
-        return vdm(
-            [
-                (4, 6), (0, 2), (2300001, 30), (year, 14), (month, 4), (day, 5), (hour, 5),
-                (minute, 6), (second, 6), (1, 1), (600000, 28), (600000, 27), (1, 4), (0, 10),
-                (0, 1), (0, 19),
-            ]  # fmt: skip
-        )
+        # fmt: off
+        fields = [
+            (4, 6), (0, 2), (2300001, 30), (year, 14), (month, 4), (day, 5), (hour, 5),
+            (minute, 6), (second, 6), (1, 1), (600000, 28), (600000, 27), (1, 4), (0, 10),
+            (0, 1), (0, 19),
+        ]
+        # fmt: on
+        return vdm(fields)
 
     bs = decode([t4(2012, 1, 31, 5, 7, 2), t4(0, 0, 0, 24, 60, 60), t4(2012, 2, 30, 1, 2, 3)])[0]
     bs = bs["base_stations"]

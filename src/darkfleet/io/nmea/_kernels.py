@@ -148,7 +148,7 @@ def _fnv(buf: np.ndarray, a: int, b: int) -> int:
     h = np.uint64(14695981039346656037)
     for i in range(a, b):
         h = (h ^ np.uint64(buf[i])) * np.uint64(1099511628211)
-    v = np.int64(h & np.uint64(0x3FFFFFFFFFFFFFFF))
+    v = int(h & np.uint64(0x3FFFFFFFFFFFFFFF))
     return v if v != 0 else 1
 
 

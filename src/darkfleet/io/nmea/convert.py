@@ -124,7 +124,7 @@ def reject_frame(
     return conform(frame, REJECTS)
 
 
-_NUMPY = {
+_NUMPY: dict[pl.DataType, type[np.generic]] = {
     pl.Int8(): np.int8,
     pl.Int16(): np.int16,
     pl.Int32(): np.int32,
@@ -314,7 +314,8 @@ def _numeric(p: _Part, name: str, dtype: pl.DataType) -> tuple[np.ndarray, np.nd
             return None
         parts = [p.values(c, pl.Int64()) for c in _STATION_PARTS]
         ok = np.logical_and.reduce([v for _, v in parts])
-        return _station_utc(*(v for v, _ in parts), ok)
+        y, mo, d, h, mi, sec = (v for v, _ in parts)
+        return _station_utc(y, mo, d, h, mi, sec, ok)
     if not p.has(name):
         return None
     return p.values(name, dtype)
@@ -332,13 +333,13 @@ def _scatter_numeric(
     if not got:
         return pa.nulls(n, typ)
     if len(got) == 1 and got[0][1] is None:
-        (vals, ok), _ = got[0]
-        return _arrow(vals, ok, typ)
+        (one, one_ok), _ = got[0]
+        return _arrow(one, one_ok, typ)
     vals = np.zeros(n, np.bool_ if dtype == pl.Boolean() else got[0][0][0].dtype)
     ok = np.zeros(n, np.bool_)
-    for (v, o), w in got:
-        vals[w] = v
-        ok[w] = o
+    for (part_vals, part_ok), w in got:
+        vals[w] = part_vals
+        ok[w] = part_ok
     return _arrow(vals, ok, typ)
 
 

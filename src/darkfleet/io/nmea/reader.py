@@ -27,7 +27,7 @@ import io
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import numpy as np
 import polars as pl
@@ -35,8 +35,11 @@ import polars as pl
 from ...accounting import Accounting
 from ...errors import ConfigError, InputError
 from ..source import Batch, file_source_id
-from . import _kernels as K
+from . import _kernels
 from .convert import MessageArrays, build_tables, reject_frame
+
+#: The numba kernels (their dispatchers take more arguments than numba's stubs allow).
+K: Any = _kernels
 
 __all__ = ["REASONS", "NmeaReader", "decode_nmea", "read_nmea", "scan_nmea"]
 
@@ -120,7 +123,7 @@ class _ChunkDecoder:
     ) -> Batch:
         n = int(chunk.shape[0])
         cap = int(np.count_nonzero(chunk == 10)) + int(np.count_nonzero(chunk == 92)) + 2
-        rec = {
+        rec: dict[str, np.ndarray] = {
             "line": np.empty(cap, np.int64),
             "start": np.empty(cap, np.int64),
             "end": np.empty(cap, np.int64),
@@ -155,7 +158,7 @@ class _ChunkDecoder:
         m = MessageArrays.allocate(mcap)
         asm_buf = np.empty(2 * (n + held) + 16, np.uint8)
         ocap = nrec + T * K.MAX_PARTS + 1
-        o = {
+        o: dict[str, np.ndarray] = {
             "line": np.empty(ocap, np.int64),
             "offset": np.empty(ocap, np.int64),
             "time": np.empty(ocap, np.int64),
@@ -328,7 +331,7 @@ class NmeaReader:
         with self.path.open("rb") as fh:
             magic = fh.read(2)
         if magic == b"\x1f\x8b":
-            return gzip.open(self.path, "rb")
+            return cast(IO[bytes], gzip.open(self.path, "rb"))
         return self.path.open("rb", buffering=0)
 
     def __iter__(self) -> Iterator[Batch]:
