@@ -122,6 +122,10 @@ def test_every_command_is_in_the_readme() -> None:
 
 
 def test_help_has_examples() -> None:
-    for command in ("ingest", "summary", "rejects", "demo"):
+    from darkfleet.cli import app
+
+    commands = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
+    assert {"ingest", "summary", "rejects", "demo", "screen", "vessel"} <= set(commands)
+    for command in commands:
         code, out = _run(command, "--help")
         assert code == 0 and "Example" in out, command

@@ -285,7 +285,165 @@ def demo(
         raise _fail(err) from err
     print_ingest_report(result.ingest)
     print_summary(result.summary)
+    print_screening(result.screening, limit=20)
+    flags = result.identity_flags
+    counts = flags.group_by("flag_type").len("flags").sort("flag_type")
+    console.print(frame_table(counts, ["flag_type", "flags"], f"{flags.height:,} identity flags"))
+    cols = ["flag_type", "mmsi", "imo", "first_seen", "evidence"]
+    console.print(
+        frame_table(flags, cols, "First identity flags (darkfleet vessel for more)", limit=8)
+    )
     console.print(f"[bold]Store:[/] {result.store}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def frame_table(frame: Any, columns: list[str], title: str, *, limit: int | None = None) -> Table:
+    """A rich table of some columns of a Polars frame (the first ``limit`` rows)."""
+    shown = frame.head(limit) if limit is not None else frame
+    table = Table(title=title, title_justify="left")
+    for col in columns:
+        table.add_column(col, overflow="fold")
+    for row in shown.select(columns).iter_rows():
+        table.add_row(*(_text(v) for v in row))
+    if limit is not None and frame.height > limit:
+        table.caption = f"{frame.height - limit:,} more not shown (--limit)"
+    return table
+
+
+def print_screening(result: Any, *, limit: int) -> None:
+    """The lists read, the watchlists' ports of interest and the matches of a screening."""
+    console.print(
+        frame_table(
+            result.lists,
+            ["list", "entries", "vessels", "vessels_with_imo", "vessels_with_mmsi"],
+            "Lists",
+        )
+    )
+    for wl in result.watchlists:
+        if wl.ports.height:
+            names = [
+                p["name"] or p["locode"] or f"{p['lat']}, {p['lon']}"
+                for p in wl.ports.iter_rows(named=True)
+            ]
+            console.print(f"[bold]{wl.name}[/] ports of interest: {', '.join(names)}")
+    m = result.matches
+    cols = ["mmsi", "imo", "shipname", "flag", "list", "entry_name", "programmes", "score"]
+    console.print(
+        frame_table(
+            m.with_columns(why=m["explanation"]),
+            [*cols, "why"],
+            f"{m.height:,} matches among {result.identities:,} vessel identities",
+            limit=limit,
+        )
+    )
+    console.print(f"[bold]Matches saved:[/] {result.path}")
+
+
+@app.command()
+def screen(
+    store: Annotated[Path, typer.Argument(help="Store directory.")],
+    more_lists: Annotated[
+        list[Path] | None, typer.Argument(help="More list files (may follow --lists).")
+    ] = None,
+    lists: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--lists",
+            "-l",
+            help="Sanctions list files: OFAC sdn.csv (+ add.csv, alt.csv) or XML, UN XML, "
+            "OpenSanctions JSON lines, EU or UK CSV.",
+        ),
+    ] = None,
+    watchlist: Annotated[
+        list[Path] | None,
+        typer.Option("--watchlist", "-w", help="Watchlist files (.toml, .csv) to screen too."),
+    ] = None,
+    min_score: Annotated[
+        float | None, typer.Option(help="Lowest score kept (default: the rules' threshold).")
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Matches to print (all are saved).")] = 50,
+) -> None:
+    """Screen every vessel identity in the store against sanctions lists and watchlists.
+
+    Prints the lists read and the matches (score and why), and saves all matches in the store
+    (`findings/sanctions_matches.parquet`), where `darkfleet vessel` finds them.
+
+    Examples:
+
+        darkfleet screen my-store --lists sdn.csv add.csv consolidated.xml
+
+        darkfleet screen my-store --lists sdn.csv --watchlist najin.toml --min-score 0.8
+    """
+    from .screening import screen_store
+
+    files = [*(lists or []), *(more_lists or [])]
+    try:
+        with err_console.status("screening"):
+            result = screen_store(store, files, watchlists=watchlist or [], min_score=min_score)
+    except DarkfleetError as err:
+        raise _fail(err) from err
+    print_screening(result, limit=limit)
+
+
+@app.command()
+def vessel(
+    store: Annotated[Path, typer.Argument(help="Store directory.")],
+    key: Annotated[str, typer.Argument(help="MMSI (9 digits) or IMO number (7 digits).")],
+) -> None:
+    """Print a vessel's dossier: identity history, identity flags with evidence, list matches.
+
+    An IMO brings in every MMSI that broadcast it; an MMSI every MMSI that shared one of its
+    IMOs. Port visits and gaps are shown once those analytics exist.
+
+    Examples:
+
+        darkfleet vessel my-store 273345000
+
+        darkfleet vessel my-store "IMO 9179842"
+    """
+    from .screening import vessel_dossier
+
+    try:
+        d = vessel_dossier(store, key)
+    except DarkfleetError as err:
+        raise _fail(err) from err
+    valid = (
+        ""
+        if d.imo_valid is None
+        else (" (check digit ok)" if d.imo_valid else " (INVALID check digit)")
+    )
+    console.print(f"[bold]{d.kind.upper()} {d.value}[/]{valid}")
+    console.print(f"MMSIs: {_text(d.mmsis) or 'none'}   IMOs: {_text(d.imos) or 'none'}")
+    h = d.history
+    span_cols = ["mmsi", "attribute", "value", "first_seen", "last_seen", "messages"]
+    console.print(frame_table(h.spans, span_cols, "Identity history"))
+    imo_cols = ["imo", "mmsi", "flag", "first_seen", "last_seen", "messages"]
+    console.print(frame_table(h.imo_mmsis, imo_cols, "MMSIs per IMO"))
+    flag_cols = ["flag_type", "mmsi", "imo", "first_seen", "last_seen", "detail", "evidence"]
+    console.print(frame_table(h.flags, flag_cols, f"{h.flags.height} identity flags"))
+    match_cols = ["mmsi", "imo", "shipname", "list", "entry_name", "programmes", "score"]
+    m = d.matches
+    console.print(
+        frame_table(
+            m.with_columns(why=m["explanation"]), [*match_cols, "why"], f"{m.height} list matches"
+        )
+    )
+    for name, frame in (("port visits", d.port_visits), ("gaps", d.gaps)):
+        if frame is not None:
+            console.print(frame_table(frame, list(frame.columns), name.capitalize()))
+    for note in d.notes:
+        console.print(f"[dim]note:[/] {note}")
 
 
 def main() -> None:

@@ -1,7 +1,9 @@
 """``darkfleet demo``: the main job on data the package ships, nothing downloaded.
 
-Today it ingests the bundled sample recordings (see ``data/samples/NOTICE``) into a fresh
-store and summarises it; later stages (analytics, screening, report) join as they land.
+It ingests the bundled sample recordings (see ``data/samples/NOTICE``) into a fresh store,
+summarises it, screens every vessel identity in it against the bundled OFAC excerpt and
+the Najin watchlist (``data/samples/lists/``) and raises the identity flags (renamed,
+reflagged, MMSI shared, ...); the track analytics and the report join as they land.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
 from .errors import ConfigError
 from .ingest import IngestReport, ingest
+from .screening import ScreenResult, identity_history, screen_store
 from .store import open_store
 
-__all__ = ["DemoResult", "run_demo", "sample_files"]
+__all__ = ["DemoResult", "run_demo", "sample_files", "sample_lists"]
 
 
 @dataclass(frozen=True)
@@ -24,6 +29,8 @@ class DemoResult:
     store: Path
     ingest: IngestReport
     summary: dict[str, Any]
+    screening: ScreenResult
+    identity_flags: pl.DataFrame
 
 
 def sample_files() -> list[Path]:
@@ -32,8 +39,15 @@ def sample_files() -> list[Path]:
     return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith((".nmea", ".csv", ".gz")))
 
 
+def sample_lists() -> tuple[list[Path], list[Path]]:
+    """The bundled sanctions list excerpts and watchlists: (lists, watchlists)."""
+    root = Path(str(resources.files("darkfleet") / "data" / "samples" / "lists"))
+    return sorted(root.glob("*.csv")), sorted(root.glob("*.toml"))
+
+
 def run_demo(out: str | Path) -> DemoResult:
-    """Ingest the samples into ``out/store`` (replacing an earlier demo store) and summarise."""
+    """Ingest the samples into ``out/store`` (replacing an earlier demo store), summarise it
+    and screen it against the bundled lists."""
     out = Path(out)
     store_dir = out / "store"
     if store_dir.exists():
@@ -45,4 +59,8 @@ def run_demo(out: str | Path) -> DemoResult:
     out.mkdir(parents=True, exist_ok=True)
     report = ingest(store_dir, sample_files())
     summary = open_store(store_dir, create=False, read_only=True).summary()
-    return DemoResult(store_dir, report, summary)
+    lists, watchlists = sample_lists()
+    screening = screen_store(store_dir, lists, watchlists=watchlists)
+    store = open_store(store_dir, create=False, read_only=True)
+    flags = identity_history(store.statics(), store.positions()).flags
+    return DemoResult(store_dir, report, summary, screening, flags)
