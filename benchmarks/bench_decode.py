@@ -32,7 +32,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import platform
@@ -48,6 +47,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from _provenance import code_state
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -191,28 +192,6 @@ def generate(path: Path, lines: int, framing: str, seed: int) -> None:
     cmd = [sys.executable, str(HERE / "gen_nmea.py"), "--lines", str(lines)]
     cmd += ["--framing", framing, "--seed", str(seed), "--out", str(path)]
     subprocess.run(cmd, check=True, env=START_ENV)
-
-
-def code_state() -> dict[str, Any]:
-    """The darkfleet code measured: git HEAD and a hash of the uncommitted changes to src/."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-            text=True,
-        ).stdout.strip()
-        diff = subprocess.run(
-            ["git", "diff", "HEAD", "--", "src"], cwd=ROOT, capture_output=True, check=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return {"git_head": None, "src_diff_sha256": None, "src_dirty": None}
-    return {
-        "git_head": head,
-        "src_dirty": bool(diff),
-        "src_diff_sha256": hashlib.sha256(diff).hexdigest()[:12] if diff else None,
-    }
 
 
 def count_lines(path: Path) -> int:

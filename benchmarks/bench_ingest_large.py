@@ -25,7 +25,6 @@ Examples::
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -39,6 +38,8 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+
+from _provenance import code_state
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -157,28 +158,6 @@ def rss_by_tenth(samples: list[tuple[float, int, int]], wall: float) -> list[dic
             }
         )
     return out
-
-
-def code_state() -> dict[str, Any]:
-    """The darkfleet code measured: git HEAD and a hash of the uncommitted changes to src/."""
-    try:
-        head = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=ROOT,
-            capture_output=True,
-            check=True,
-            text=True,
-        ).stdout.strip()
-        diff = subprocess.run(
-            ["git", "diff", "HEAD", "--", "src"], cwd=ROOT, capture_output=True, check=True
-        ).stdout
-    except (OSError, subprocess.CalledProcessError):
-        return {"git_head": None, "src_diff_sha256": None, "src_dirty": None}
-    return {
-        "git_head": head,
-        "src_dirty": bool(diff),
-        "src_diff_sha256": hashlib.sha256(diff).hexdigest()[:12] if diff else None,
-    }
 
 
 def summary(darkfleet: str, store: Path, env: dict[str, str]) -> dict[str, Any]:
