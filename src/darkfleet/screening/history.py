@@ -63,6 +63,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from ..schema import UTC
+from ..store.identities import identities as store_identities
 from .identifiers import imo_is_valid, mmsi_flag_expr
 from .names import name_columns
 from .schema import IDENTITIES, IDENTITY_FLAGS, IMO_MMSIS, SPANS
@@ -160,18 +161,15 @@ def _clean_statics(statics: pl.DataFrame) -> pl.DataFrame:
 def identities_from_statics(statics: pl.DataFrame) -> pl.DataFrame:
     """Distinct identities (:data:`~.schema.IDENTITIES`) from STATICS rows, sorted by MMSI, time.
 
-    Names and call signs are trimmed (spaces and AIS ``@`` padding). ``source_id``/``line`` name
-    the earliest message of each identity.
+    The store's rule (:func:`darkfleet.store.identities.identities`: per MMSI, each field keeps
+    its last reported value, so type 24 parts A and B make one identity), over rows whose names
+    and call signs are trimmed (spaces and AIS ``@`` padding); ``source_id``/``line`` name the
+    earliest message of each identity, as ``store.identities()``' ``first_source_id``/
+    ``first_line`` do.
     """
-    s = _clean_statics(statics).sort(_ORDER, nulls_last=True)
-    out = s.group_by(_ID_COLS, maintain_order=True).agg(
-        first_seen=pl.col("timestamp").min(),
-        last_seen=pl.col("timestamp").max(),
-        messages=pl.len().cast(pl.Int64),
-        source_id=pl.col("source_id").first(),
-        line=pl.col("line").first(),
-    )
-    return out.select(list(IDENTITIES)).sort(
+    found = store_identities(_clean_statics(statics).lazy()).collect()
+    found = found.rename({"first_source_id": "source_id", "first_line": "line"})
+    return found.select(list(IDENTITIES)).sort(
         "mmsi", "first_seen", "shipname", "imo", "source_id", "line", nulls_last=True
     )
 
