@@ -448,3 +448,7 @@ def vessel(
 
 def main() -> None:
     app()
+
+
+# the track analytics commands register themselves on ``app``
+from . import cli_analysis  # noqa: E402, F401

@@ -17,6 +17,7 @@ from ..errors import ConfigError, StoreError
 from ..io.source import SourceReader
 from ..schema import TABLES, conform, empty
 from .catalog import Catalog, SourceEntry
+from .events import EVENTS_DIR, event_types, read_events, read_manifest, write_events
 from .identities import IDENTITIES, identities
 from .layout import CATALOG, LOCK, MARKER, WriterLock, check_source_id, read_marker, write_marker
 from .query import ORDER, TimeBound, ints, sql_string, strings, table_schema, utc
@@ -358,11 +359,40 @@ class Store:
         """
         return conform(self.scan_identities(mmsi=mmsi).collect(), IDENTITIES)
 
+    # -- events --------------------------------------------------------------------------------
+
+    def event_types(self) -> list[str]:
+        """Event tables computed by the last ``analyze`` (raises StoreError if none yet)."""
+        return event_types(self._root)
+
+    def events(
+        self,
+        event_type: str,
+        *,
+        mmsi: int | Sequence[int] | None = None,
+        start: TimeBound = None,
+        end: TimeBound = None,
+    ) -> pl.DataFrame:
+        """One event table (``gaps``, ``port_visits`` …) from the last ``analyze``, filtered to
+        vessels and to events overlapping ``[start, end)``; see :mod:`darkfleet.store.events`."""
+        return read_events(self._root, event_type, mmsi=mmsi, start=start, end=end)
+
+    def events_manifest(self) -> dict[str, Any]:
+        """What the stored events were computed from: parameters, sources, row counts."""
+        return read_manifest(self._root)
+
+    def write_events(self, tables: dict[str, pl.DataFrame], manifest: dict[str, Any]) -> Path:
+        """Replace the stored event set (used by :func:`darkfleet.analyze`)."""
+        if self._read_only:
+            raise StoreError(f"{self._root} was opened read-only; cannot write events.")
+        return write_events(self._root, tables, manifest)
+
     # -- SQL -----------------------------------------------------------------------------------
 
     def connect(self) -> duckdb.DuckDBPyConnection:
         """A new in-memory DuckDB connection with a view per table over its committed Parquet
-        parts, and ``sources``. Views are made now, from where the store is now (a moved store
+        parts, ``sources``, and one per event table of the last ``analyze`` (``gaps``,
+        ``port_visits`` …). Views are made now, from where the store is now (a moved store
         works); they do not see sources committed later. Close the connection when done."""
         con = duckdb.connect()
         try:
@@ -378,6 +408,11 @@ class Store:
                 else:
                     con.register(table, empty(schema).to_arrow())
             con.register("sources", self.sources().to_arrow())
+            events_dir = self._root / EVENTS_DIR
+            if (events_dir / "manifest.json").is_file():
+                for name in event_types(self._root):
+                    part = sql_string(str(events_dir / f"{name}.parquet"))
+                    con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({part})")
         except BaseException:
             con.close()
             raise
