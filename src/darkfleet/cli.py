@@ -439,9 +439,14 @@ def vessel(
             m.with_columns(why=m["explanation"]), [*match_cols, "why"], f"{m.height} list matches"
         )
     )
+    shown = {
+        "port visits": ["mmsi", "port_name", "start_time", "end_time", "duration_h", "confidence"],
+        "gaps": ["mmsi", "start_time", "end_time", "duration_h", "distance_m", "likely_disabled"],
+    }
     for name, frame in (("port visits", d.port_visits), ("gaps", d.gaps)):
         if frame is not None:
-            console.print(frame_table(frame, list(frame.columns), name.capitalize()))
+            cols = [c for c in shown[name] if c in frame.columns]
+            console.print(frame_table(frame, cols, f"{frame.height} {name}", limit=50))
     for note in d.notes:
         console.print(f"[dim]note:[/] {note}")
 

@@ -66,7 +66,7 @@ def test_vessel_dossier_by_imo_and_mmsi(fleet: Fleet, tmp_path: Path) -> None:
     assert "IMO 9161003 (check digit ok)" in out and "MMSIs: 273222222, 613222222" in out
     assert "2 identity flags" in out and "mmsi_changed" in out and "reflagged" in out
     assert "reflagged RU (MMSI 273222222) → CM (MMSI 613222222)" in out
-    assert "port visits: not yet computed" in out and "gaps: not yet computed" in out
+    assert "port visits: not computed yet" in out and "gaps: not computed yet" in out
     assert "none saved; run `darkfleet screen" in out
     # by the old MMSI: the new MMSI comes in through the shared IMO
     code, out = _run("vessel", str(fleet.store), "273222222")

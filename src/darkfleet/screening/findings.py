@@ -166,7 +166,7 @@ class Dossier:
     IMOs; an MMSI's IMOs and every MMSI that broadcast one); ``imo_valid``: the check digit of
     an IMO key; ``identities``: :data:`~.schema.IDENTITIES` rows of those MMSIs; ``history``:
     :func:`~.history.identity_history` of their reports; ``matches``: saved list matches of any
-    of those MMSIs or IMOs; ``port_visits``/``gaps``: ``None`` until those analytics exist;
+    of those MMSIs or IMOs; ``port_visits``/``gaps``: ``None`` until the store is analysed;
     ``notes``: what is missing and why.
     """
 
@@ -251,8 +251,8 @@ def vessel_dossier(
 ) -> Dossier:
     """The dossier of one vessel (MMSI or IMO) from a store and its saved screening results.
 
-    Port visits and gaps are included when the store provides them (``store.port_visits`` /
-    ``store.gaps``); until those analytics exist the dossier says "not yet computed".
+    Port visits and gaps are included once the store has been analysed (``darkfleet analyze``,
+    :meth:`darkfleet.store.Store.events`); before that the dossier says "not computed yet".
     """
     kind, value = parse_vessel_key(key)
     store = _open(store_dir)
@@ -267,13 +267,13 @@ def vessel_dossier(
     )
     extra: dict[str, pl.DataFrame | None] = {}
     notes = list(d.notes)
+    analysed = (Path(store.root) / "events" / "manifest.json").is_file()
     for name in ("port_visits", "gaps"):
-        method = getattr(store, name, None)
-        if callable(method) and d.mmsis:
-            extra[name] = method(mmsi=d.mmsis)
+        if analysed and d.mmsis and name in store.event_types():
+            extra[name] = store.events(name, mmsi=d.mmsis)
         else:
             extra[name] = None
             notes.append(
-                f"{name.replace('_', ' ')}: not yet computed (no such analytics in this store yet)."
+                f"{name.replace('_', ' ')}: not computed yet (run `darkfleet analyze` on the store)."
             )
     return replace(d, notes=notes, port_visits=extra["port_visits"], gaps=extra["gaps"])
