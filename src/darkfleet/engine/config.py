@@ -119,7 +119,11 @@ class AnalysisConfig:
                     f"{origin}: {key!r} is not SECTION.PARAMETER; write e.g. gaps.min_gap_h=12 "
                     f"(sections: {', '.join(SECTIONS)})."
                 )
-            nested.setdefault(section, {})[name] = value
+            target = nested.setdefault(section, {})
+            *parents, leaf = name.split(".")
+            for part in parents:  # nested parameter groups: dark_calls.sea.grid_radius_m
+                target = target.setdefault(part, {})
+            target[leaf] = value
         return self._merge(nested, origin=origin)
 
     def _merge(self, nested: Mapping[str, Any], *, origin: str) -> AnalysisConfig:
@@ -156,6 +160,8 @@ def _fields(params: Any) -> tuple[dataclasses.Field[Any], ...]:
 
 
 def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in _fields(value)}
     if isinstance(value, tuple | list):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -167,6 +173,22 @@ def _plain(value: Any) -> Any:
 
 def _coerce(value: Any, current: Any, where: str) -> Any:
     """Bring a TOML / command-line value to the type of the parameter's current value."""
+    if dataclasses.is_dataclass(current) and not isinstance(current, type):
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: expected a table of parameters, got {value!r}.")
+        known = {f.name for f in _fields(current)}
+        changes = {}
+        for name, item in value.items():
+            if name not in known:
+                raise ConfigError(
+                    f"{where} has no parameter {name!r}; its parameters are: "
+                    f"{', '.join(sorted(known))}."
+                )
+            changes[name] = _coerce(item, getattr(current, name), f"{where}.{name}")
+        try:
+            return dataclasses.replace(current, **changes)
+        except (TypeError, ValueError) as err:
+            raise ConfigError(f"{where}: {err}") from err
     if isinstance(current, bool):
         if isinstance(value, bool):
             return value

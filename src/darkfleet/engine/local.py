@@ -130,6 +130,7 @@ def analyze_frames(
 
     tracks = step("tracks", lambda: prepare_tracks(positions))
     end = _analysis_end(cfg, tracks)
+    first = tracks.get_column("timestamp").min() if tracks.height else None
     index = ports if ports is not None else step("ports", lambda: resolve_ports(cfg))
     seg = step("segments", lambda: segment_tracks(tracks, params=cfg.segments))
     out: dict[str, pl.DataFrame] = {}
@@ -137,7 +138,9 @@ def analyze_frames(
     out["gaps"] = step("gaps", lambda: detect_gaps(seg, params=cfg.gaps, analysis_end=end))
     out["port_visits"] = step(
         "port_visits",
-        lambda: detect_port_visits(seg, index, params=cfg.visits, gaps=out["gaps"]),
+        lambda: detect_port_visits(
+            seg, index, params=cfg.visits, gaps=out["gaps"], analysis_end=end
+        ),
     )
     out["voyages"] = step(
         "voyages",
@@ -164,7 +167,13 @@ def analyze_frames(
         "encounters", lambda: detect_encounters(seg, params=cfg.encounters, ports=index)
     )
     out["port_activity"] = step(
-        "port_activity", lambda: port_activity(out["port_visits"], params=cfg.activity)
+        "port_activity",
+        lambda: port_activity(
+            out["port_visits"],
+            start=first,
+            end=end,
+            params=cfg.activity,  # type: ignore[arg-type]
+        ),
     )
     out["surges"] = step("surges", lambda: detect_surges(out["port_activity"], params=cfg.activity))
     return out
