@@ -322,3 +322,20 @@ def test_open_visit_extends_default_window_to_last_seen() -> None:
     assert act["date"].max() == dt.date(2024, 9, 5)
     assert counts(act)["vessels_present"] == [1, 2, 1, 1, 1]
     assert counts(act)["departures"] == [0, 1, 0, 0, 0]
+
+
+def test_open_visit_counts_until_last_seen_not_until_the_end() -> None:
+    row = visit(1, at(1, 6), None)
+    row["last_seen_time"] = at(3, 12)
+    v = pl.DataFrame(
+        [row],
+        schema_overrides={
+            "start_time": pl.Datetime("us", "UTC"),
+            "end_time": pl.Datetime("us", "UTC"),
+            "last_seen_time": pl.Datetime("us", "UTC"),
+        },
+    )
+    act = port_activity(v, start=at(0).date(), end=at(9).date())
+    assert counts(act)["vessels_present"] == [0, 1, 1, 1, 0, 0, 0, 0, 0, 0]
+    unknown = port_activity(v.drop("last_seen_time"), start=at(0).date(), end=at(9).date())
+    assert counts(unknown)["vessels_present"] == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1]

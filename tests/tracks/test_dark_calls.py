@@ -116,6 +116,21 @@ def test_from_the_berth_at_vostochny_najin_needs_more_than_twenty_hours() -> Non
     assert 2.0 <= out["slack_h"][0] < 3.5
 
 
+def test_the_port_it_sat_in_is_not_a_call_and_week_long_gaps_are_left_out() -> None:
+    berth = (VOSTOCHNY[3], VOSTOCHNY[4])
+    gaps = _gaps(_gap("a", berth, berth, 24.0), _gap("b", berth, berth, 200.0))
+    out = detect_dark_port_calls(gaps, PORTS)
+    assert out["gap_id"].unique().to_list() == ["a"]  # 200 h > max_gap_h
+    assert "Vostochnyy" not in out["port_name"].to_list()
+    assert "Najin" in out["port_name"].to_list()
+    every = detect_dark_port_calls(gaps, PORTS, params=DarkCallParams(in_port_m=0.0, top_k=50))
+    assert "Vostochnyy" in every.filter(pl.col("gap_id") == "a")["port_name"].to_list()
+    longer = detect_dark_port_calls(gaps, PORTS, params=DarkCallParams(max_gap_h=300.0))
+    assert longer["gap_id"].unique().sort().to_list() == ["a", "b"]
+    with pytest.raises(ConfigError, match="max_gap_h"):
+        DarkCallParams(max_gap_h=0.0)
+
+
 def test_headland_detour_is_measured_on_the_sea_grid() -> None:
     # The straight line from 131.2E 42.61N to Najin crosses the Tumen delta; MARNET alone
     # detours 140 km east (215 km in). The sea grid goes round the headland (~90 km).

@@ -6,7 +6,8 @@
 and UTC day between ``start`` and ``end`` (every day, zero-activity days included):
 
 * ``vessels_present``: distinct MMSIs with a port visit overlapping the day (a visit still
-  open at the end of the data counts through ``end``);
+  open at the end of the data counts through the day it was last seen, ``last_seen_time``,
+  or through ``end`` when that is unknown);
 * ``arrivals``: visits whose entry falls on the day, except visits already in progress when
   the data begins (``is_open_start``: their arrival was not observed);
 * ``departures``: visits whose exit falls on the day (closed visits only);
@@ -226,9 +227,9 @@ def port_activity(
     present = (
         v.with_columns(
             pl.max_horizontal(d_arr, lo).alias("a"),
-            pl.min_horizontal(pl.when(pl.col("t1").is_null()).then(hi).otherwise(last), hi).alias(
-                "b"
-            ),
+            pl.min_horizontal(
+                pl.when(pl.col("t1").is_null()).then(seen.fill_null(hi)).otherwise(last), hi
+            ).alias("b"),
         )
         .filter(pl.col("a") <= pl.col("b"))
         .select("port_id", "mmsi", pl.date_ranges("a", "b").alias("date"))

@@ -93,6 +93,11 @@ class DarkCallParams:
     have touched."""
     top_k: int = 5
     """Candidates kept per gap (best ranks first)."""
+    in_port_m: float = 3000.0
+    """A port within this distance of both ends of a gap is not listed for it: the vessel sat
+    there, silent, and never left (default: GFW pipe-anchorages' 3 km port-entry distance, as
+    port visits). Other ports stay candidates: a ship that goes dark at its berth and comes
+    back to it may have slipped out to another port meanwhile. 0 lists every port."""
     max_gap_h: float = 168.0
     """Longest gap examined, hours (darkfleet's choice: one week). A longer silence lets a
     ship reach hundreds of ports, so the list says nothing; such gaps are left out (they stay
@@ -112,6 +117,10 @@ class DarkCallParams:
         if not (math.isfinite(self.min_port_h) and self.min_port_h >= 0):
             raise ConfigError(
                 f"DarkCallParams.min_port_h must be >= 0 hours, got {self.min_port_h!r}"
+            )
+        if not (math.isfinite(self.in_port_m) and self.in_port_m >= 0):
+            raise ConfigError(
+                f"DarkCallParams.in_port_m must be >= 0 metres, got {self.in_port_m!r}"
             )
         if not (math.isfinite(self.max_gap_h) and self.max_gap_h > 0):
             raise ConfigError(
@@ -301,6 +310,10 @@ def detect_dark_port_calls(
     gc_in = haversine_m(slon[gi], slat[gi], plon[pj], plat[pj])
     gc_out = haversine_m(plon[pj], plat[pj], elon[gi], elat[gi])
     keep = gc_in + gc_out <= reach[gi]
+    # the port the vessel sat in at both ends is no call: it never left (it may still have
+    # slipped out to another port, which stays a candidate)
+    if params.in_port_m > 0:
+        keep &= ~((gc_in <= params.in_port_m) & (gc_out <= params.in_port_m))
     gi, pj, gc_in, gc_out = gi[keep], pj[keep], gc_in[keep], gc_out[keep]
     if gi.size == 0:
         return _empty()
