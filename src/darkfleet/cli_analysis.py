@@ -222,4 +222,3 @@ def export(
     for path in paths:
         console.print(str(path))
     err_console.print(f"{len(paths)} files written for {len(tables)} tables")
-

@@ -29,7 +29,6 @@ from typing import Any
 
 import polars as pl
 
-from .. import __version__
 from ..errors import ConfigError
 from ..store import Store, TimeBound, open_store
 from ..store.query import ints, utc
@@ -172,10 +171,13 @@ def analyze_frames(
             out["port_visits"],
             start=first,
             end=end,
-            params=cfg.activity,  # type: ignore[arg-type]
+            params=cfg.activity,
         ),
     )
-    out["surges"] = step("surges", lambda: detect_surges(out["port_activity"], params=cfg.activity))
+    out["surges"] = step(
+        "surges",
+        lambda: detect_surges(out["port_activity"], params=cfg.activity, ports=index.ports),
+    )
     return out
 
 
@@ -206,6 +208,8 @@ def analyze(
     seg = tables["segments"]
     n_positions = int(seg.get_column("n_positions").sum()) if seg.height else 0
     n_vessels = int(seg.get_column("mmsi").n_unique()) if seg.height else 0
+    from .. import __version__
+
     manifest = {
         "darkfleet_version": __version__,
         "parameters": cfg.to_dict(),

@@ -46,7 +46,9 @@ def haversine_m(
     lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
     """Vectorised great-circle distance in metres (numpy broadcasting; NaN in, NaN out)."""
-    lo1, la1, lo2, la2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2))
+    lo1, la1, lo2, la2 = (
+        np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
+    )
     a = np.sin((la2 - la1) * 0.5) ** 2 + np.cos(la1) * np.cos(la2) * np.sin((lo2 - lo1) * 0.5) ** 2
     return np.asarray(2.0 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
@@ -55,7 +57,9 @@ def initial_bearing_deg(
     lon1: npt.ArrayLike, lat1: npt.ArrayLike, lon2: npt.ArrayLike, lat2: npt.ArrayLike
 ) -> npt.NDArray[np.float64]:
     """Initial great-circle bearing from point 1 to point 2, degrees clockwise from north, [0, 360)."""
-    lo1, la1, lo2, la2 = (np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2))
+    lo1, la1, lo2, la2 = (
+        np.radians(np.asarray(v, dtype=np.float64)) for v in (lon1, lat1, lon2, lat2)
+    )
     dl = lo2 - lo1
     y = np.sin(dl) * np.cos(la2)
     x = np.cos(la1) * np.sin(la2) - np.sin(la1) * np.cos(la2) * np.cos(dl)
