@@ -80,3 +80,18 @@ def test_bench_ingest_large_runs(tmp_path: Path) -> None:
     result = json.loads(out.read_text())
     assert result["accounting_adds_up"] is True
     assert result["peak_rss_mib_sampled"] > 0 and result["lines_per_s"] > 0
+
+
+def test_bench_tracks_runs(tmp_path: Path) -> None:
+    out = tmp_path / "tracks.json"
+    proc = _run(
+        str(BENCH / "bench_tracks.py"),
+        "--positions", "20000",
+        "--mp-points", "2000",
+        "--scale", "0",
+        "--repeat", "1",
+        "--json", str(out),
+    )  # fmt: skip
+    data = json.loads(out.read_text())
+    assert data, proc.stdout
+    assert "movingpandas" in proc.stdout

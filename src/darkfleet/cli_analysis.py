@@ -222,3 +222,65 @@ def export(
     for path in paths:
         console.print(str(path))
     err_console.print(f"{len(paths)} files written for {len(tables)} tables")
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Argument(help="Directory to write (NMEA, truth, summary).")],
+    scenario: Annotated[
+        Path | None, typer.Option(help="Scenario TOML (default: the Najin story).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same bytes).")] = None,
+    decoys: Annotated[
+        int | None, typer.Option(help="Number of decoy ships (the scale knob).")
+    ] = None,
+    report_interval: Annotated[
+        float | None, typer.Option(help="Seconds between position reports underway.")
+    ] = None,
+    parquet: Annotated[
+        bool, typer.Option(help="Also write canonical positions/statics Parquet.")
+    ] = False,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing output folder.")] = False,
+) -> None:
+    """Simulate a scenario with ground truth: AIS as receivers would record it (NMEA), and
+    what really happened (port calls, dark transits, meetings, loitering, ...).
+
+    Use it to test methods: ingest the NMEA, analyse, and compare the events with the truth
+    (darkfleet.simulate.evaluate). See docs/simulate.md.
+
+    Examples:
+
+        darkfleet simulate sim-out
+
+        darkfleet simulate sim-out --seed 7 --decoys 200 --parquet
+
+        darkfleet ingest sim.store sim-out/ais/*.nmea && darkfleet analyze sim.store
+    """
+    from .simulate import run_scenario
+
+    try:
+        with err_console.status("simulating"):
+            result = run_scenario(
+                out,
+                scenario=scenario,
+                seed=seed,
+                n_decoys=decoys,
+                report_interval_s=report_interval,
+                formats=("nmea", "parquet") if parquet else ("nmea",),
+                overwrite=overwrite,
+            )
+    except DarkfleetError as err:
+        raise _fail(err) from err
+    s = result.summary
+    console.print(
+        f"{s.get('positions', 0):,} positions and {s.get('statics', 0):,} static reports of "
+        f"{sum(s.get('vessels', {}).values()):,} vessels"
+    )
+    table = Table(title="Files", title_justify="left")
+    table.add_column("name")
+    table.add_column("path")
+    for name, path in sorted({**result.files, **result.truth}.items()):
+        table.add_row(name, str(path))
+    console.print(table)
+    truth = s.get("truth_rows", {})
+    console.print("truth rows: " + ", ".join(f"{k} {v:,}" for k, v in sorted(truth.items())))

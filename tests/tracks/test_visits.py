@@ -394,3 +394,18 @@ def test_kernel_matches_reference(
         assert g["gap_h"] == pytest.approx(w["gap_s"] / 3600)
         assert g["is_open_start"] == (not w["entry"])
         assert g["is_open_end"] == (not w["exit"])
+
+
+def test_shared_mmsi_is_walked_segment_by_segment() -> None:
+    # two ships broadcast MMSI 1 at the same time, one moored at Najin, one at Vostochny:
+    # their interleaved reports must give one visit each, not a visit per report
+    pts = []
+    for k in range(24):
+        pts.append((k, *NAJIN, 0.0, "1-najin"))
+        pts.append((k + 0.5, *VOST, 0.0, "1-vost"))
+    pts.append((30, 131.5, 41.5, 10.0, "1-najin"))  # the Najin ship leaves
+    pts.append((30.5, 133.5, 41.8, 10.0, "1-vost"))  # so does the other
+    out = detect_port_visits(track(pts), PORTS_2, params=ALL)
+    assert sorted(out["port_name"].to_list()) == ["Najin", "Vostochnyy"]
+    assert sorted(out["seg_id"].to_list()) == ["1-najin", "1-vost"]
+    assert out["n_positions"].to_list() == [24, 24]

@@ -314,6 +314,33 @@ def _empty() -> pl.DataFrame:
     return conform_events(pl.DataFrame(schema=PORT_VISITS), PORT_VISITS)
 
 
+def _runs(frame: pl.DataFrame) -> tuple[pl.DataFrame, I64]:
+    """The runs the state machine walks: one per MMSI, except that an MMSI whose segments
+    overlap in time (several ships broadcasting one MMSI) is walked segment by segment, so
+    that two ships far apart do not make visits that flip between their ports."""
+    spans = (
+        frame.filter(pl.col("seg_id").is_not_null())
+        .group_by("mmsi", "seg_id")
+        .agg(pl.col("timestamp").min().alias("t0"), pl.col("timestamp").max().alias("t1"))
+        .sort("mmsi", "t0", "seg_id")
+        .with_columns(pl.col("t1").cum_max().shift(1).over("mmsi").alias("prev_end"))
+    )
+    shared = spans.filter(pl.col("t0") < pl.col("prev_end"))["mmsi"].unique()
+    if shared.len() == 0:
+        return frame, vessel_offsets(frame["mmsi"])
+    run = (
+        pl.when(pl.col("mmsi").is_in(shared.implode())).then(pl.col("seg_id")).otherwise(pl.lit(""))
+    )
+    frame = frame.with_columns(run.fill_null("").alias("_run")).sort(
+        "mmsi", "_run", maintain_order=True
+    )
+    m = frame["mmsi"].to_numpy()
+    r = frame["_run"].to_numpy()
+    change = np.r_[True, (m[1:] != m[:-1]) | (r[1:] != r[:-1])] if m.size else np.zeros(0, bool)
+    offsets = np.r_[np.flatnonzero(change), m.size].astype(np.int64)
+    return frame.drop("_run"), offsets
+
+
 def detect_port_visits(
     segmented: pl.DataFrame,
     ports: PortIndex,
@@ -341,6 +368,7 @@ def detect_port_visits(
     for col, dtype in (("seg_id", pl.String()), ("source_id", pl.String()), ("line", pl.Int64())):
         if col not in frame.columns:
             frame = frame.with_columns(pl.lit(None, dtype).alias(col))
+    frame, offsets = _runs(frame)
     t = np.ascontiguousarray(epoch_seconds(frame["timestamp"]))
     lon = np.ascontiguousarray(frame["lon"].cast(pl.Float64).to_numpy())
     lat = np.ascontiguousarray(frame["lat"].cast(pl.Float64).to_numpy())
@@ -353,7 +381,6 @@ def detect_port_visits(
     pos, port, dist = ports.within(lon, lat, float(exit_r.max()))
     cand_ptr = np.searchsorted(pos, np.arange(frame.height + 1)).astype(np.int64)
     end_s = float(t.max()) if analysis_end is None else _time_s(analysis_end)
-    offsets = vessel_offsets(frame["mmsi"])
     out = _visit_kernel(
         offsets, t, lon, lat, np.ascontiguousarray(sog), np.ascontiguousarray(seg),
         cand_ptr, port, dist, entry_r, exit_r,
