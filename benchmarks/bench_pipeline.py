@@ -37,15 +37,15 @@ from darkfleet.engine import analyze_frames, resolve_ports, AnalysisConfig
 cfg = AnalysisConfig()
 ports = resolve_ports(cfg)
 t0 = time.perf_counter()
-pos = pl.read_parquet(sys.argv[1])
-sta = pl.read_parquet(sys.argv[2])
+pos = pl.scan_parquet(sys.argv[1])
+sta = pl.scan_parquet(sys.argv[2])
 read_s = time.perf_counter() - t0
 timings = {}
 t1 = time.perf_counter()
 out = analyze_frames(pos, sta, config=cfg, ports=ports, timings=timings)
 total = time.perf_counter() - t1
 print(json.dumps({
-    "positions": pos.height, "read_s": read_s, "analyze_s": total, "steps_s": timings,
+    "positions": out["segments"]["n_positions"].sum(), "read_s": read_s, "analyze_s": total, "steps_s": timings,
     "rows": {k: v.height for k, v in out.items()},
     "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
 }))

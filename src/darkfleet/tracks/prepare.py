@@ -6,8 +6,8 @@
   track; they stay in the store and in its accounting);
 * rows identical in (mmsi, timestamp, lon, lat) are kept once: the first by
   (source_id, line) — the same report heard by two receivers, or ingested from two feeds;
-* sorted by (mmsi, timestamp, source_id, line) — a total order, so every kernel sees the
-  same sequence whatever the ingest order;
+* sorted by (mmsi, timestamp, lon, lat, source_id, line) — a total order, so every kernel
+  sees the same sequence whatever the ingest order;
 * columns: :data:`TRACK` (provenance ``source_id``/``line`` travels with every row).
 
 :func:`vessel_offsets` gives the start index of each vessel's run in a sorted frame, which
@@ -38,13 +38,12 @@ TRACK: dict[str, pl.DataType] = {
     "line": pl.Int64(),
 }
 
-_ORDER = ["mmsi", "timestamp", "source_id", "line"]
-
 
 def prepare_tracks(positions: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Canonical positions (eager or lazy) → the sorted, de-duplicated track frame."""
     lf = positions.lazy() if isinstance(positions, pl.DataFrame) else positions
     cols = [c for c in TRACK if c in lf.collect_schema().names()]
+    key = ["mmsi", "timestamp", "lon", "lat"]
     out = (
         lf.select(cols)
         .filter(
@@ -53,8 +52,10 @@ def prepare_tracks(positions: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             & pl.col("lon").is_not_null()
             & pl.col("lat").is_not_null()
         )
-        .sort(_ORDER, maintain_order=True)
-        .unique(subset=["mmsi", "timestamp", "lon", "lat"], keep="first", maintain_order=True)
+        .sort([*key, "source_id", "line"], nulls_last=True)
+        # a duplicate is adjacent to its first copy in this order: drop rows equal to the
+        # previous one on the key (cheaper than a hash-based unique on millions of rows)
+        .filter(~pl.all_horizontal([pl.col(c) == pl.col(c).shift(1) for c in key]).fill_null(False))
         .collect()
     )
     return conform(out, TRACK)
