@@ -6,8 +6,8 @@
   track; they stay in the store and in its accounting);
 * rows identical in (mmsi, timestamp, lon, lat) are kept once: the first by
   (source_id, line) — the same report heard by two receivers, or ingested from two feeds;
-* sorted by (mmsi, timestamp, lon, lat, source_id, line) — a total order, so every kernel
-  sees the same sequence whatever the ingest order;
+* sorted by (mmsi, timestamp, source_id, line) — a total order, so every kernel sees the
+  same sequence whatever the ingest order;
 * columns: :data:`TRACK` (provenance ``source_id``/``line`` travels with every row).
 
 :func:`vessel_offsets` gives the start index of each vessel's run in a sorted frame, which
@@ -23,6 +23,8 @@ import polars as pl
 from ..schema import UTC, conform
 
 __all__ = ["TRACK", "epoch_seconds", "prepare_tracks", "vessel_offsets"]
+
+_ORDER = ["mmsi", "timestamp", "source_id", "line"]
 
 TRACK: dict[str, pl.DataType] = {
     "mmsi": pl.Int64(),
@@ -43,7 +45,6 @@ def prepare_tracks(positions: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
     """Canonical positions (eager or lazy) → the sorted, de-duplicated track frame."""
     lf = positions.lazy() if isinstance(positions, pl.DataFrame) else positions
     cols = [c for c in TRACK if c in lf.collect_schema().names()]
-    key = ["mmsi", "timestamp", "lon", "lat"]
     out = (
         lf.select(cols)
         .filter(
@@ -52,12 +53,25 @@ def prepare_tracks(positions: pl.DataFrame | pl.LazyFrame) -> pl.DataFrame:
             & pl.col("lon").is_not_null()
             & pl.col("lat").is_not_null()
         )
-        .sort([*key, "source_id", "line"], nulls_last=True)
-        # a duplicate is adjacent to its first copy in this order: drop rows equal to the
-        # previous one on the key (cheaper than a hash-based unique on millions of rows)
-        .filter(~pl.all_horizontal([pl.col(c) == pl.col(c).shift(1) for c in key]).fill_null(False))
+        .sort(_ORDER, nulls_last=True)
         .collect()
     )
+    # duplicates share (mmsi, timestamp), so they sit in the rare runs of equal time: only
+    # those rows are hashed (a unique() over millions of rows costs more than the sort)
+    m = out.get_column("mmsi").to_numpy()
+    t = out.get_column("timestamp").to_physical().to_numpy()
+    if m.size > 1:
+        same = (m[1:] == m[:-1]) & (t[1:] == t[:-1])
+        tied = np.flatnonzero(np.r_[same, False] | np.r_[False, same])
+        if tied.size:
+            first = out[tied].select(
+                pl.struct("mmsi", "timestamp", "lon", "lat").is_first_distinct()
+            )
+            drop = tied[~first.to_series().to_numpy()]
+            if drop.size:
+                keep = np.ones(m.size, dtype=np.bool_)
+                keep[drop] = False
+                out = out.filter(pl.Series(keep))
     return conform(out, TRACK)
 
 
