@@ -426,3 +426,15 @@ def test_missing_columns_and_naive_timestamps() -> None:
         detect_encounters(frame.drop("lat"))
     naive = frame.with_columns(pl.col("timestamp").dt.replace_time_zone(None))
     assert detect_encounters(naive).equals(detect_encounters(frame))
+
+
+def test_port_prefilter_never_exceeds_the_port_filter() -> None:
+    frame = pl.concat([ship(1, hours=3), ship(2, hours=3, east_m=300)])
+    near = FakePorts([(-40.05, 30.0)])  # about 4.8 km west
+    # a 4 km port filter caps the 5 km prefilter at 4 km: the meeting 4.8 km out is kept
+    kept = detect_encounters(frame, ports=near, params=EncounterParams(min_port_distance_km=4.0))
+    assert kept.height == 1
+    far = FakePorts([(-40.5, 30.0)])
+    assert detect_encounters(frame, ports=far).equals(
+        detect_encounters(frame, ports=far, params=EncounterParams(port_prefilter_km=0.0))
+    )

@@ -92,6 +92,12 @@ class EncounterParams:
     min_port_distance_km: float = 10.0
     """Runs closer than this to a port are dropped (only when ports are given). GFW merge
     pipeline ``filter_by_distance(min_distance_from_port_km=10)``; 0 disables."""
+    port_prefilter_km: float = 5.0
+    """Positions this close to a port are not paired at all (only when ports are given and the
+    port filter is on; never more than ``min_port_distance_km``; 0 pairs every position). darkfleet's departure, for speed: ships moored side by side in a port
+    would otherwise make most of the candidate pairs, and a run made of positions within 5 km
+    of a port has its mean well inside the 10 km filter above. An encounter at sea that drifts
+    this close to a port is cut at that point."""
     exclude_on_land: bool = True
     """Drop runs whose mean position is on land (distance from shore <= 0). GFW merge pipeline
     drops ``distance_from_shore_m <= 0``."""
@@ -110,6 +116,7 @@ class EncounterParams:
             "min_duration_h": self.min_duration_h,
             "merge_gap_h": self.merge_gap_h,
             "min_port_distance_km": self.min_port_distance_km,
+            "port_prefilter_km": self.port_prefilter_km,
         }.items():
             if not (math.isfinite(value) and value >= 0):
                 raise ConfigError(f"EncounterParams.{name}={value!r}: must be a finite number >= 0")
@@ -284,6 +291,11 @@ def detect_encounters(
     port-distance filter and ``port_distance_km``. Returns a frame conformed to
     :data:`ENCOUNTERS`.
     """
+    pre_km = min(params.port_prefilter_km, params.min_port_distance_km)
+    if ports is not None and pre_km > 0 and segmented.height:
+        lim = pre_km * 1000.0
+        _, near = ports.nearest(segmented["lon"], segmented["lat"], max_distance_m=lim)
+        segmented = segmented.filter(pl.Series(~(np.asarray(near) < lim)))
     tr = _prepare(segmented)
     if tr.t.size < 2:
         return _empty()
