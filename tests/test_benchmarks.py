@@ -95,3 +95,17 @@ def test_bench_tracks_runs(tmp_path: Path) -> None:
     data = json.loads(out.read_text())
     assert data, proc.stdout
     assert "movingpandas" in proc.stdout
+
+
+def test_bench_pipeline_runs(tmp_path: Path) -> None:
+    out = tmp_path / "pipeline.json"
+    proc = _run(
+        str(BENCH / "bench_pipeline.py"),
+        "--sizes", "20000",
+        "--cache", str(tmp_path / "cache"),
+        "--json", str(out),
+    )  # fmt: skip
+    data = json.loads(out.read_text())
+    rows = data["results"][0]["rows"]
+    assert rows["port_visits"] > 0 and rows["segments"] > 0, proc.stdout
+    assert "peak RSS" in proc.stdout
