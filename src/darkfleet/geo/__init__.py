@@ -15,6 +15,7 @@ from .distance import (
     haversine_m,
     haversine_m_scalar,
     initial_bearing_deg,
+    unit_vectors,
 )
 from .shore import distance_from_shore_km
 
@@ -26,4 +27,5 @@ __all__ = [
     "haversine_m",
     "haversine_m_scalar",
     "initial_bearing_deg",
+    "unit_vectors",
 ]

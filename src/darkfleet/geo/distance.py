@@ -20,6 +20,7 @@ __all__ = [
     "haversine_m",
     "haversine_m_scalar",
     "initial_bearing_deg",
+    "unit_vectors",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8
@@ -64,3 +65,12 @@ def initial_bearing_deg(
     y = np.sin(dl) * np.cos(la2)
     x = np.cos(la1) * np.sin(la2) - np.sin(la1) * np.cos(la2) * np.cos(dl)
     return np.asarray(np.degrees(np.arctan2(y, x)) % 360.0)
+
+
+def unit_vectors(lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """WGS84 degrees → unit vectors on the sphere, shape (n, 3): the coordinates KD-trees
+    search in (a chord of length ``2 sin(d / 2R)`` is a great-circle distance ``d``)."""
+    lo = np.radians(np.asarray(lon, dtype=np.float64))
+    la = np.radians(np.asarray(lat, dtype=np.float64))
+    c = np.cos(la)
+    return np.column_stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)])

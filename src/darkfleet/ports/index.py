@@ -28,7 +28,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from ..errors import ConfigError
-from ..geo.distance import EARTH_RADIUS_M, haversine_m
+from ..geo.distance import EARTH_RADIUS_M, haversine_m, unit_vectors
 from ..schema import conform
 from .schema import PORTS
 
@@ -41,12 +41,6 @@ _GRID_MAX_M = 500_000.0  # beyond this radius the prefilter would pass nearly ev
 
 F64 = npt.NDArray[np.float64]
 I64 = npt.NDArray[np.int64]
-
-
-def _unit(lon: F64, lat: F64) -> F64:
-    lo, la = np.radians(lon), np.radians(lat)
-    c = np.cos(la)
-    return np.column_stack([c * np.cos(lo), c * np.sin(lo), np.sin(la)])
 
 
 def _chord(distance_m: float) -> float:
@@ -127,7 +121,7 @@ class PortIndex:
             if w is not None
         ]
         pts = self._point_ports
-        self._tree = cKDTree(_unit(self._lon[pts], self._lat[pts])) if pts.size else None
+        self._tree = cKDTree(unit_vectors(self._lon[pts], self._lat[pts])) if pts.size else None
         self._grids: dict[float, npt.NDArray[np.bool_]] = {}
 
     def _grid(self, radius_m: float) -> npt.NDArray[np.bool_]:
@@ -218,7 +212,7 @@ class PortIndex:
             near = self._near_point_ports(lo, la, good, max_distance_m)
             for s in range(0, near.size, _CHUNK):
                 g = near[s : s + _CHUNK]
-                _, j = self._tree.query(_unit(lo[g], la[g]), k=1, distance_upper_bound=chord)
+                _, j = self._tree.query(unit_vectors(lo[g], la[g]), k=1, distance_upper_bound=chord)
                 hit = j < self._point_ports.size
                 g, j = g[hit], self._point_ports[j[hit]]
                 d = haversine_m(lo[g], la[g], self._lon[j], self._lat[j])
@@ -246,7 +240,7 @@ class PortIndex:
             near = self._near_point_ports(lo, la, good, radius_m)
             for s in range(0, near.size, _CHUNK):
                 g = near[s : s + _CHUNK]
-                xyz = _unit(lo[g], la[g])
+                xyz = unit_vectors(lo[g], la[g])
                 _, j = self._tree.query(xyz, k=k, distance_upper_bound=chord)
                 j = j.reshape(g.size, k)
                 full = np.flatnonzero(j[:, -1] < npts) if k < npts else np.empty(0, np.int64)

@@ -47,7 +47,7 @@ from scipy.spatial import cKDTree
 
 from ..errors import ConfigError
 from ..events.base import BASE, conform_events, with_event_ids
-from ..geo import EARTH_RADIUS_M, KNOT_MPS, haversine_m
+from ..geo import EARTH_RADIUS_M, KNOT_MPS, haversine_m, unit_vectors
 from ..geo.searoutes import SeaParams, SeaRouter
 from ..ports import PortIndex, find_ports
 
@@ -160,17 +160,12 @@ def _select_ports(ports: pl.DataFrame, wanted: Sequence[str] | None) -> pl.DataF
     return ports.filter(pl.col("lon").is_not_null() & pl.col("lat").is_not_null())
 
 
-def _unit(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    lo, la = np.radians(lon), np.radians(lat)
-    return np.column_stack([np.cos(la) * np.cos(lo), np.cos(la) * np.sin(lo), np.sin(la)])
-
-
 def _pairs_within(
     tree: cKDTree, lon: np.ndarray, lat: np.ndarray, radius_m: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(gap index, port row) for every port within ``radius_m`` of each gap point."""
     chord = 2.0 * np.sin(np.minimum(radius_m / EARTH_RADIUS_M, np.pi) / 2.0)
-    hits = tree.query_ball_point(_unit(lon, lat), r=chord)
+    hits = tree.query_ball_point(unit_vectors(lon, lat), r=chord)
     counts = np.fromiter((len(h) for h in hits), dtype=np.int64, count=len(hits))
     gi = np.repeat(np.arange(len(hits), dtype=np.int64), counts)
     pj = (
@@ -301,7 +296,7 @@ def detect_dark_port_calls(
     # 1. Ellipse pre-filter on great circles: every port P with gc(S,P) + gc(P,E) <= reach lies
     #    within (reach + gc(S,E)) / 2 of S.
     plon, plat = port_frame["lon"].to_numpy(), port_frame["lat"].to_numpy()
-    tree = cKDTree(_unit(plon, plat))
+    tree = cKDTree(unit_vectors(plon, plat))
     ok = reach >= direct
     radius = np.where(ok, (reach + direct) / 2.0, -1.0)
     gi, pj = _pairs_within(tree, slon, slat, np.maximum(radius, 0.0))
