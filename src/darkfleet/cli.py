@@ -457,3 +457,6 @@ def main() -> None:
 
 # the track analytics commands register themselves on ``app``
 from . import cli_analysis  # noqa: E402, F401
+from . import cli_detect  # noqa: E402, F401
+from . import cli_match  # noqa: E402, F401
+from . import cli_report  # noqa: E402, F401

@@ -75,7 +75,7 @@ def analyze(
     changes, dark port calls, loitering, encounters, port activity, surges) and store them.
 
     The previous events of the store are replaced as a whole; the parameters used are recorded
-    with them (see docs/events/ for each Definition).
+    with them (see src/darkfleet/definitions/ for each Definition).
 
     Examples:
 

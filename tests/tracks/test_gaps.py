@@ -202,13 +202,13 @@ def test_kernel_matches_the_reference(rows: list[tuple[int, int, float]], extra:
 
 
 def test_definition_doc_matches_the_parameters() -> None:
-    """docs/events/gaps.md and the module docstring name every parameter and default."""
+    """src/darkfleet/definitions/gaps.md and the module docstring name every parameter and default."""
     import dataclasses
     from pathlib import Path
 
     import darkfleet.tracks.gaps as module
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "events" / "gaps.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "src" / "darkfleet" / "definitions" / "gaps.md").read_text()
     for f in dataclasses.fields(GapParams):
         default = str(f.default).lower() if isinstance(f.default, bool) else f.default
         row = f"| `{f.name}` | {default} |"

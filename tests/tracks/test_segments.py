@@ -289,13 +289,13 @@ def test_kernel_matches_the_reference(rows: list[tuple[Any, ...]], max_open: int
 
 
 def test_definition_doc_matches_the_parameters() -> None:
-    """docs/events/segments.md and the module docstring name every parameter and default."""
+    """src/darkfleet/definitions/segments.md and the module docstring name every parameter and default."""
     import dataclasses
     from pathlib import Path
 
     import darkfleet.tracks.segments as module
 
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "events" / "segments.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "src" / "darkfleet" / "definitions" / "segments.md").read_text()
     for f in dataclasses.fields(SegmentParams):
         default = f.default if not isinstance(f.default, float) else round(f.default, 4)
         row = f"| `{f.name}` | {default} |"

@@ -1,6 +1,6 @@
 """Daily port activity and activity surges (change points).
 
-**Definition** (full text with parameters and their origins in ``docs/events/port_activity.md``):
+**Definition** (full text with parameters and their origins in ``src/darkfleet/definitions/port_activity.md``):
 
 *Port activity* (:func:`port_activity`, table :data:`PORT_ACTIVITY`) counts, for each port
 and UTC day between ``start`` and ``end`` (every day, zero-activity days included):

@@ -2,7 +2,7 @@
 
 **Definition** (after Global Fishing Watch's pipe-encounters, commit df93ee4, and the
 published-event filter of pipe-events ``encounter-events.sql.j2``; full text with the
-origin of every default in ``docs/events/encounters.md``):
+origin of every default in ``src/darkfleet/definitions/encounters.md``):
 
 1. *Resample.* Each track segment is linearly interpolated onto a regular UTC grid every
    ``resample_min`` minutes (10, aligned with the epoch, as GFW's ``Resample``); a grid time

@@ -3,7 +3,7 @@
 Start from :func:`.prepare.prepare_tracks`; every kernel takes the track frame (or the
 segmented one) and returns an event table whose first columns are
 :data:`darkfleet.events.BASE`. No I/O, no engine imports. Each module's docstring is the
-Definition of its events (also in ``docs/events/``).
+Definition of its events (also in ``src/darkfleet/definitions/``).
 """
 
 from __future__ import annotations

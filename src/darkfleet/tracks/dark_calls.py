@@ -1,6 +1,6 @@
 """Dark port calls: the ports a vessel could have visited while its AIS was off.
 
-Definition (docs/events/dark_port_calls.md says the same, with sources and known answers).
+Definition (src/darkfleet/definitions/dark_port_calls.md says the same, with sources and known answers).
 A dark port call is a hypothesis to check, not an observation. For each **closed** AIS gap
 (from :func:`darkfleet.tracks.gaps.detect_gaps`: last position before it at ``start_lon/lat``,
 first position after it at ``end_lon/lat``, ``duration_h`` between them) and each port P:

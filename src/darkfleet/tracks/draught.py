@@ -1,6 +1,6 @@
 """Draught changes across port visits: did the ship load or unload?
 
-Definition (docs/events/draught.md says the same)
+Definition (src/darkfleet/definitions/draught.md says the same)
 --------------------------------------------------
 AIS static reports (type 5, and any ``statics`` row with a ``draught_m``) carry the ship's
 present draught as the crew enters it, in 0.1 m steps (ITU-R M.1371; 0 = not available, kept

@@ -1,6 +1,6 @@
 """Loitering: one vessel moving very slowly, far from shore, for an extended time.
 
-Definition (docs/events/loitering.md says the same). Following Global Fishing Watch's
+Definition (src/darkfleet/definitions/loitering.md says the same). Following Global Fishing Watch's
 pipe-loitering and its published loitering events:
 
 1. Each position of a track segment (``seg_id`` from

@@ -1,6 +1,6 @@
 """Port visits: when a vessel was in a port, whether it stopped, and whether it came in dark.
 
-Definition (docs/events/port_visits.md says the same)
+Definition (src/darkfleet/definitions/port_visits.md says the same)
 -----------------------------------------------------
 The rule is Global Fishing Watch's pipe-anchorages port-visit state machine
 (``transforms/create_in_out_events.py``, ``create_port_visits.py``, defaults from

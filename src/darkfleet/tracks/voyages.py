@@ -1,6 +1,6 @@
 """Voyages between port visits, round trips A → B → A, and round-trip counts per period.
 
-Definition (docs/events/voyages.md says the same)
+Definition (src/darkfleet/definitions/voyages.md says the same)
 --------------------------------------------------
 **Voyage** (GFW pipe-anchorages ``generate_confidence_voyages.sql``: "the combination of a
 vessel's previous port visit's end and next port visit's start"). The port visits of one
