@@ -195,6 +195,25 @@ def test_interleaving_identities_are_a_shared_mmsi_not_renames() -> None:
     assert "alternates between 2 identities (3 switches)" in got["detail"][0]
 
 
+def test_class_b_parts_a_and_b_of_one_ship_are_not_a_shared_mmsi() -> None:
+    """Type 24 part A carries the name, part B only call sign and size: alternating A, B, A, B
+    is one ship (this raised mmsi_shared on every class B vessel of the simulator)."""
+    rows = []
+    for k in range(6):
+        a = static(412000001, k, "HARMONY AURORA", None)
+        b = static(412000001, k + 0.5, "", None) | {"shipname": None}
+        rows += [a | {"msg_type": 24}, b | {"msg_type": 24}]
+    assert identity_history(_statics(rows)).flags.height == 0
+
+
+def test_a_shared_mmsi_alternating_imos_is_one_flag_not_one_per_switch() -> None:
+    rows = []
+    for k, (name, imo) in enumerate([("CAPE JIN", 9226346), ("PIONEER", 9376610)] * 3):
+        rows += [static(671131470, 2 * k + d, name, imo) for d in (0, 0.5)]
+    got = identity_history(_statics(rows)).flags
+    assert got["flag_type"].to_list() == ["mmsi_shared"]
+
+
 def test_one_glitch_is_not_a_shared_mmsi() -> None:
     pts = [
         position(273000005, T0 + dt.timedelta(minutes=6 * k), 60.0, 5.0 + 0.03 * k)

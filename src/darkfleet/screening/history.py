@@ -30,7 +30,8 @@ reports carry one, else the MMSI.
 ``imo_mmsi_inconsistent``
     Either (a) one valid IMO broadcast by two MMSIs whose spans overlap by more than
     ``overlap_tolerance`` (two hulls claim one IMO), one flag per pair; or (b) one MMSI that
-    broadcast two different valid IMOs in consecutive persistent runs, one flag per change.
+    broadcast two different valid IMOs in consecutive persistent runs, one flag per change
+    (not raised on an MMSI flagged ``mmsi_shared``, whose flag already says it).
 ``imo_invalid``
     An MMSI broadcast an IMO number that fails the check digit (one flag per value).
 ``mmsi_invalid``
@@ -47,7 +48,8 @@ reports carry one, else the MMSI.
 ``mmsi_shared``
     One MMSI used by several ships at once: repeated physically impossible jumps between
     consecutive positions, identities that interleave (A → B → A …), or overlapping segments
-    when given. See :mod:`darkfleet.screening.shared` for these rules and their defaults.
+    when given. Reports that claim no identity (no name and no IMO: type 24 part B) are left
+    out of the interleaving test. See :mod:`darkfleet.screening.shared` for these rules and their defaults.
 
 Every flag row carries ``first_seen``/``last_seen`` (the time span it rests on), a ``detail``
 sentence and ``evidence``: the ``source_id:line`` of the input records it rests on (for a
@@ -505,7 +507,9 @@ def identity_history(
         detail=pl.format("MMSI {} is not a ship-station MMSI with an ITU-allocated MID", "mmsi"),
     )
     shared = _shared(s, positions, segments, r)
-    renamed = renamed.filter(~pl.col("mmsi").is_in(shared["mmsi"].implode()).fill_null(False))
+    on_shared = pl.col("mmsi").is_in(shared["mmsi"].implode()).fill_null(False)
+    renamed = renamed.filter(~on_shared)
+    mmsi_imos = mmsi_imos.filter(~on_shared)  # two ships alternating: one mmsi_shared flag says it
     parts = [renamed, *imo_flags, mmsi_imos, bad_imo, bad_mmsi, _dimension_changes(s, r), shared]
     out = pl.concat([_finish(f) for f in parts]).sort(
         "mmsi", "imo", "first_seen", "flag_type", "detail", nulls_last=True
@@ -552,7 +556,10 @@ def _shared(
         pl.lit(" / IMO "),
         pl.col("imo").cast(pl.String).fill_null("?"),
     )
-    runs = _runs(s.with_columns(key=key), "mmsi", "key", r.min_run_messages)
+    # reports that claim no identity (type 24 part B: call sign and size only) are no
+    # identity of their own: without this, parts A and B of one ship "alternate"
+    said = s.filter(pl.col("name_norm").is_not_null() | pl.col("imo").is_not_null())
+    runs = _runs(said.with_columns(key=key), "mmsi", "key", r.min_run_messages)
     inter = interleaved_identities(runs.rename({"first_ref": "ref"}), min_switches=r.min_switches)
     parts = [
         inter.select(
