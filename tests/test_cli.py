@@ -102,15 +102,12 @@ def test_summary_of_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
     assert code == 2 and "nowhere" in out
 
 
-def test_demo_builds_a_store_from_the_bundled_samples(tmp_path: Path) -> None:
-    code, out = _run("demo", "--out", str(tmp_path))
-    assert code == 0, out
-    info = open_store(tmp_path / "store", create=False, read_only=True).summary()
-    assert info["sources"] == 4 and info["rows"]["positions"] > 4000
-    # a second run replaces the demo store rather than refusing or duplicating
-    assert _run("demo", "--out", str(tmp_path))[0] == 0
-    again = open_store(tmp_path / "store", create=False, read_only=True).summary()
-    assert again["rows"] == info["rows"]
+def test_demo_refuses_to_replace_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "store").mkdir()
+    (tmp_path / "store" / "precious.txt").write_text("keep me")
+    code, out = _run("demo", "--out", str(tmp_path), "--no-report")
+    assert code == 2 and "not a darkfleet store" in " ".join(out.split())
+    assert (tmp_path / "store" / "precious.txt").read_text() == "keep me"
 
 
 def test_every_command_is_in_the_readme() -> None:

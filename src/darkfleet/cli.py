@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import polars as pl
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -270,30 +271,53 @@ def demo(
     out: Annotated[Path, typer.Option(help="Directory for the demo's store and outputs.")] = Path(
         "demo-output"
     ),
+    report: Annotated[
+        bool, typer.Option("--report/--no-report", help="Write the HTML report and exports.")
+    ] = True,
 ) -> None:
-    """Run the main job on the bundled sample data and print what it found.
+    """Tell the Najin story end to end: simulate it, then ingest, analyze, screen, match the
+    satellite scenes, rank the findings, write the report, and score the findings against the
+    scenario's truth.
 
     Example:
 
         darkfleet demo --out /tmp/darkfleet-demo
     """
+    import time
+
     from .demo import run_demo
 
+    t0 = time.perf_counter()
     try:
-        result = run_demo(out)
+        result = run_demo(out, report=report, progress=lambda m: console.print(f"[dim]· {m}[/]"))
     except DarkfleetError as err:
         raise _fail(err) from err
+    total = time.perf_counter() - t0
     print_ingest_report(result.ingest)
-    print_summary(result.summary)
-    print_screening(result.screening, limit=20)
-    flags = result.identity_flags
-    counts = flags.group_by("flag_type").len("flags").sort("flag_type")
-    console.print(frame_table(counts, ["flag_type", "flags"], f"{flags.height:,} identity flags"))
-    cols = ["flag_type", "mmsi", "imo", "first_seen", "evidence"]
+    counts = pl.DataFrame({"event type": list(result.events), "rows": list(result.events.values())})
+    console.print(frame_table(counts, ["event type", "rows"], "Events (darkfleet events)"))
+    f = result.findings
     console.print(
-        frame_table(flags, cols, "First identity flags (darkfleet vessel for more)", limit=8)
+        frame_table(
+            f.with_columns(pl.col("score").round(0)),
+            ["rank", "kind", "score", "sentence"],
+            f"{f.height} findings, ranked (the report has each one's evidence)",
+            limit=12,
+        )
+    )
+    console.print(
+        frame_table(
+            result.truth_scores,
+            ["item", "n_truth", "found", "cited", "precision", "recall"],
+            "Findings against the scenario's truth (planted items found)",
+        )
     )
     console.print(f"[bold]Store:[/] {result.store}")
+    if result.report is not None:
+        console.print(f"[bold]Report:[/] {result.report}  (open it in a browser; works offline)")
+        console.print(f"[bold]Exports:[/] {result.report.parent / 'exports'}")
+    console.print(f"[bold]Truth and timings:[/] {result.out}/truth_scores.csv, timings.json")
+    console.print(f"[dim]done in {total:.1f} s[/]")
 
 
 def _text(value: Any) -> str:
@@ -455,8 +479,5 @@ def main() -> None:
     app()
 
 
-# the track analytics commands register themselves on ``app``
-from . import cli_analysis  # noqa: E402, F401
-from . import cli_detect  # noqa: E402, F401
-from . import cli_match  # noqa: E402, F401
-from . import cli_report  # noqa: E402, F401
+# the track analytics, satellite and report commands register themselves on ``app``
+from . import cli_analysis, cli_detect, cli_match, cli_report  # noqa: E402, F401
