@@ -23,6 +23,7 @@ import polars as pl
 from ..schema import POSITIONS, STATICS, UTC
 from .decoys import add_decoys
 from .geography import port_table
+from .itinerary import ABSENT as _ABSENT
 from .plans import World
 from .reception import SATELLITE, Receivers, build_receivers
 from .roster import Namer
@@ -50,6 +51,45 @@ class Simulation:
     statics: pl.DataFrame
     truth: dict[str, pl.DataFrame]
     summary: dict[str, Any] = field(default_factory=dict)
+    #: The planned tracks (truth), kept so that :meth:`true_positions` can place every vessel
+    #: at any instant (satellite scenes are drawn from them); ``vessel_ids[k]`` names vessel k.
+    waypoints: Waypoints | None = field(default=None, repr=False, compare=False)
+    vessel_ids: tuple[str, ...] = field(default=(), repr=False, compare=False)
+
+    def true_positions(self, t: float) -> pl.DataFrame:
+        """Where every vessel really was at epoch second ``t`` (truth, not what AIS said):
+        ``vessel_id, lon, lat, speed_kn, course_deg, state`` for the vessels in the area
+        (between their first and last waypoint, in a leg that is not ``absent``)."""
+        wp = self.waypoints
+        cols = {
+            "vessel_id": pl.String(),
+            "lon": pl.Float64(),
+            "lat": pl.Float64(),
+            "speed_kn": pl.Float64(),
+            "course_deg": pl.Float64(),
+            "state": pl.Int8(),
+        }
+        if wp is None or not self.vessel_ids:
+            return pl.DataFrame(schema=cols)
+        v = np.arange(len(self.vessel_ids), dtype=np.int64)
+        tt = np.full(v.size, float(t))
+        k = wp.leg(v, tt)
+        ok = (k >= 0) & (wp.start <= t) & (t < wp.end)
+        k = np.where(ok, k, 0)
+        ok &= (wp.vessel[k] == v) & (wp.state[k] != _ABSENT)
+        v, tt, k = v[ok], tt[ok], k[ok]
+        lon, lat = _position_at(wp, v, tt)
+        return pl.DataFrame(
+            {
+                "vessel_id": [self.vessel_ids[i] for i in v],
+                "lon": lon,
+                "lat": lat,
+                "speed_kn": wp.speed_kn[k],
+                "course_deg": wp.course_deg[k],
+                "state": wp.state[k],
+            },
+            schema=cols,
+        )
 
 
 def _receiver_names(rc: Receivers) -> list[str]:
@@ -112,7 +152,8 @@ def simulate(scenario: Scenario | None = None) -> Simulation:
     )
     truth["shared_mmsi_positions"] = _shared_positions(positions, truth["shared_mmsi"])
     summary = _summary(sc, story, positions, statics, truth, rc)
-    return Simulation(sc, positions, statics, truth, summary)
+    ids = tuple(v.vessel_id for v in story.vessels)
+    return Simulation(sc, positions, statics, truth, summary, wp, ids)
 
 
 def _names(world: World) -> dict[str, str]:
