@@ -98,3 +98,12 @@ def test_unknown_format_is_refused(tmp_path: Path) -> None:
 def test_flatten_keeps_scalars_and_joins_lists() -> None:
     frame = pl.DataFrame({"a": [1], "tags": [["x", "y"]]})
     assert flatten_for_export(frame).to_dicts() == [{"a": 1, "tags": "x;y"}]
+
+
+def test_an_empty_event_table_exports_in_every_format(tmp_path: Path) -> None:
+    from darkfleet.events.base import BASE
+
+    written = export_events({"gaps": pl.DataFrame(schema=BASE)}, tmp_path)
+    assert {p.suffix for p in written} == {".parquet", ".gpkg", ".geojson", ".csv"}
+    header = (tmp_path / "gaps.csv").read_text().splitlines()
+    assert len(header) == 1 and header[0].startswith("event_id,") and "geometry_wkt" in header[0]

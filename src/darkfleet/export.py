@@ -130,9 +130,8 @@ def _write_csv(frame: pl.DataFrame, path: Path) -> None:
     geoms, _ = event_geometry(frame)
     flat = flatten_for_export(frame)
     if geoms is not None:
-        flat = flat.with_columns(
-            pl.Series("geometry_wkt", shapely.to_wkt(geoms, rounding_precision=6))
-        )
+        wkt = shapely.to_wkt(geoms, rounding_precision=6)
+        flat = flat.with_columns(pl.Series("geometry_wkt", list(wkt), dtype=pl.String))
     tmp = _tmp(path)
     flat.write_csv(tmp, datetime_format="%Y-%m-%dT%H:%M:%S%.fZ")
     os.replace(tmp, path)
