@@ -118,7 +118,7 @@ def run_demo(
         "simulating the Najin scenario (AIS as coast stations and satellites hear it) ...",
         lambda: run_scenario(scen_dir, scenario=sc),
     )
-    det_files = step(
+    det_files, _det_truth = step(
         "satellite_scenes",
         "synthesising satellite scenes over Najin and at sea ...",
         lambda: _satellite_scenes(sim, scen_dir),
@@ -160,7 +160,12 @@ def run_demo(
         result = step(
             "report",
             "writing the report and exports ...",
-            lambda: write_report(store_dir, report_dir, findings=findings),
+            lambda: write_report(
+                store_dir,
+                report_dir,
+                findings=findings,
+                title="darkfleet demo: the Najin shuttle (simulated scenario)",
+            ),
         )
         report_path = result.path
     events = {name: store.events(name).height for name in store.event_types()}
@@ -189,14 +194,25 @@ def run_demo(
     )
 
 
-def _satellite_scenes(sim: Any, scen_dir: Path) -> list[Path]:
-    """Detections files synthesised from the simulation's true positions (placeholder until
-    the satellite package lands: none)."""
-    return []
+def _satellite_scenes(sim: Any, scen_dir: Path) -> tuple[list[Path], pl.DataFrame]:
+    """RADARSAT-2-like scenes over Najin, Vostochnyy and the crossing, synthesised from the
+    simulation's true positions, written as a KSAT-layout CSV; returns the files and the
+    truth per detection (``scenario/truth/detections.parquet``)."""
+    from .satellite.simulate import najin_scenes, simulate_scenes, write_ksat_csv
+
+    scenes = simulate_scenes(sim.simulation, najin_scenes(sim.simulation))
+    path = write_ksat_csv(scenes, scen_dir / "detections" / "najin_rs2.csv")
+    scenes.truth.write_parquet(scen_dir / "truth" / "detections.parquet")
+    return [path], scenes.truth
 
 
 def _match(store_dir: Path, files: list[Path]) -> dict[str, int]:
-    return {}
+    from .satellite.store import match_store, read_satellite, satellite_tables
+
+    if not files:
+        return {}
+    match_store(store_dir, files)
+    return {name: read_satellite(store_dir, name).height for name in satellite_tables(store_dir)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,6 +315,8 @@ def score_demo(
     )
     cited_enc = _cited(findings, ev.get("encounters", pl.DataFrame()), ("encounter",))
     add("meetings at sea", evaluate_encounters(cited_enc, truth["encounters"]))
+    if "detections" in truth:
+        rows.append(_satellite_row(findings, store, truth["detections"]))
     rows.append(_identity_row(findings, truth))
     rows.append(_surge_row(findings, truth))
     return pl.DataFrame(
@@ -312,6 +330,35 @@ def score_demo(
             "recall": pl.Float64,
         },
     )
+
+
+def _satellite_row(findings: pl.DataFrame, store: Any, truth: pl.DataFrame) -> dict[str, Any]:
+    """Dark detections (no AIS vessel explains them) that some finding cites, against the
+    detections of ships truly dark at the acquisition or false alarms."""
+    cited = set(
+        findings.filter(pl.col("kind").is_in(["ships_in_port", "dark_detections"]))["event_ids"]
+        .explode()
+        .drop_nulls()
+        .to_list()
+    )
+    from .satellite.store import read_satellite, satellite_tables
+
+    dark = (
+        set(read_satellite(store.root, "dark")["detection_id"].to_list())
+        if "dark" in satellite_tables(store.root)
+        else set()
+    )
+    said = dark & cited
+    really = set(truth.filter(pl.col("dark"))["detection_id"].to_list())
+    tp = len(said & really)
+    return {
+        "item": "dark ships in satellite scenes (no AIS match)",
+        "n_truth": len(really),
+        "found": tp,
+        "cited": len(said),
+        "precision": tp / len(said) if said else 0.0,
+        "recall": tp / len(really) if really else 1.0,
+    }
 
 
 def _identity_row(findings: pl.DataFrame, truth: dict[str, pl.DataFrame]) -> dict[str, Any]:

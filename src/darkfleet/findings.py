@@ -35,9 +35,13 @@ Definition (also in ``src/darkfleet/definitions/findings.md``): a *finding* is o
     A port's activity rose (``surges`` events).
 ``loitering`` (30)
     A slow vessel far offshore (``loitering`` events).
-``ships_in_port`` (85 when some detections are dark, else 40) and ``dark_detections`` (75)
-    From satellite scenes matched with ``darkfleet match``: ships seen in a port against those
-    broadcasting there, and detections at sea that no AIS vessel explains.
+``ships_in_port`` (85 at a port of concern, else 70)
+    A satellite scene (``darkfleet match``) saw ships in a port that no AIS vessel explains:
+    one finding per scene and port with a dark detection, citing every detection there.
+``dark_detections`` (75; 30 for the summary of small ones)
+    Detections of one scene outside any port that no AIS vessel explains, at least
+    ``dark_min_length_m`` = 60 m long; the shorter or unsized ones of all scenes make one
+    summary finding (small craft, clutter).
 
 *Ports of concern* are ports in ``concern_countries`` (default ``KP``: UN Security Council
 resolutions 2270, 2321, 2371, 2375 and 2397 restrict port calls and trade with the DPRK) plus
@@ -120,6 +124,9 @@ class FindingsConfig:
     #: A gap ending within this many hours of a visit's start at the port (or starting within
     #: them of its end) is the crossing to (from) a call that was seen, not a hidden call.
     adjacent_visit_h: float = 6.0
+    #: Dark detections at sea at least this long (metres) make a finding per scene; shorter or
+    #: unsized ones are summed up in one (small craft and clutter; cargo ships are longer).
+    dark_min_length_m: float = 60.0
     #: Evidence records kept per finding (the event ids always list every event).
     max_evidence: int = 40
 
@@ -215,6 +222,8 @@ class _Builder:
         self.concern = concern_ports
         self.cfg = config
         self.rows: list[dict[str, Any]] = []
+        #: the parameters of the stored satellite matching (its manifest), when any
+        self.sat_params: dict[str, Any] = {}
         #: gap ids already cited by a sanctioned-vessel or shuttle finding
         self.covered: set[str] = set()
 
@@ -614,52 +623,98 @@ class _Builder:
 
     def satellite(self, tables: Mapping[str, pl.DataFrame]) -> None:
         port_scenes = tables.get("port_scenes")
-        if port_scenes is not None:
-            for row in port_scenes.iter_rows(named=True):
-                n, m = row.get("n_detected", 0) or 0, row.get("n_broadcasting", 0) or 0
-                if n == 0:
-                    continue
-                dark = row.get("n_dark", n - m) or 0
-                sentence = row.get("sentence") or (
-                    f"{n} ships in {row['port_name']} on {_day(row.get('start_time'))}, "
-                    f"of which {m} broadcasting."
+        in_port: set[str] = set()
+        if port_scenes is not None and port_scenes.height:
+            dark_scenes = port_scenes.filter(pl.col("n_dark") > 0)
+            for row in dark_scenes.iter_rows(named=True):
+                ids = list(row["dark_detection_ids"] or [])
+                in_port.update(ids)
+                concern = row["port_id"] in self.concern
+                sentence = row["sentence"] + (
+                    f"; {row['n_dark']} seen by the satellite with no AIS vessel to explain them."
                 )
                 self.add(
                     "ships_in_port",
                     sentence,
-                    rule="satellite detections inside a port's radius vs AIS vessels matched "
-                    "to them (docs/satellite_matching.md)",
-                    parameters="{}",
+                    rule="satellite detections within the port's entry distance, matched one to "
+                    "one to AIS positions interpolated to the acquisition "
+                    "(docs/satellite_matching.md)",
+                    parameters=self.p(extra={"satellite": self.sat_params}),
                     event_type="port_scenes",
-                    event_ids=list(row.get("detection_ids") or []),
-                    keys=[str(row.get("scene_id")), str(row.get("port_id"))],
-                    bonus=0.0 if dark else -45.0,
-                    port_id=row.get("port_id"),
-                    port_name=row.get("port_name"),
-                    start_time=row.get("start_time"),
-                    end_time=row.get("end_time"),
-                    lon=row.get("lon"),
-                    lat=row.get("lat"),
+                    event_ids=list(row["detection_ids"] or []),
+                    keys=[str(row["scene_id"]), str(row["port_id"])],
+                    bonus=0.0 if concern else -15.0,
+                    port_id=row["port_id"],
+                    port_name=row["port_name"],
+                    start_time=row["acquisition_time"],
+                    end_time=row["acquisition_time"],
+                    lon=row["lon"],
+                    lat=row["lat"],
                 )
         dark = tables.get("dark")
-        if dark is not None and dark.height:
-            for (scene,), group in dark.sort("scene_id", "detection_id").group_by(
-                "scene_id", maintain_order=True
-            ):
-                t: Any = group["start_time"].min() if "start_time" in group.columns else None
-                self.add(
-                    "dark_detections",
-                    f"{_times(group.height, 'detection')} in satellite scene {scene} "
-                    f"({_day(t)}) match no AIS vessel.",
-                    rule="AIS ↔ detection one-to-one assignment (docs/satellite_matching.md)",
-                    parameters="{}",
-                    event_type="dark",
-                    event_ids=group["detection_id"].to_list(),
-                    keys=[str(scene)],
-                    start_time=t,
-                    lon=group["lon"][0],
-                    lat=group["lat"][0],
-                )
+        if dark is None or dark.height == 0:
+            return
+        at_sea = dark.filter(~pl.col("detection_id").is_in(sorted(in_port)))
+        big = pl.col("length_m").fill_null(0.0) >= self.cfg.dark_min_length_m
+        rule = "AIS ↔ detection one-to-one assignment (docs/satellite_matching.md)"
+        params = self.p(extra={"satellite": self.sat_params, **asdict(self.cfg)})
+        for (scene,), group in (
+            at_sea.filter(big)
+            .sort("scene_id", "detection_id")
+            .group_by("scene_id", maintain_order=True)
+        ):
+            t: Any = group["acquisition_time"].min()
+            lengths = _hours_like(group["length_m"].to_list())
+            self.add(
+                "dark_detections",
+                f"{_times(group.height, 'vessel')} of {lengths} seen at sea by satellite "
+                f"scene {scene} on {_day(t)} at {t:%H:%M} UTC: no AIS broadcast explains "
+                f"{'it' if group.height == 1 else 'them'}.",
+                rule=rule,
+                parameters=params,
+                event_type="dark",
+                event_ids=group["detection_id"].to_list(),
+                evidence=_detection_evidence(group),
+                keys=[str(scene)],
+                start_time=t,
+                end_time=t,
+                lon=group["lon"][0],
+                lat=group["lat"][0],
+            )
+        small = at_sea.filter(~big).sort("acquisition_time", "detection_id")
+        if small.height:
+            t0: Any = small["acquisition_time"].min()
+            t1: Any = small["acquisition_time"].max()
+            self.add(
+                "dark_detections",
+                f"{_times(small.height, 'more detection')} at sea in "
+                f"{_times(small['scene_id'].n_unique(), 'scene')} between {_day(t0)} and "
+                f"{_day(t1)} match no AIS vessel but are shorter than "
+                f"{self.cfg.dark_min_length_m:.0f} m or of unknown length (small craft, clutter).",
+                rule=rule,
+                parameters=params,
+                event_type="dark",
+                event_ids=small["detection_id"].to_list(),
+                evidence=_detection_evidence(small),
+                keys=["small"],
+                bonus=-45.0,
+                start_time=t0,
+                end_time=t1,
+                lon=small["lon"][0],
+                lat=small["lat"][0],
+            )
+
+
+def _detection_evidence(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return [
+        {"source_id": sid, "line": ln}
+        for sid, ln in zip(frame["source_id"], frame["line"], strict=True)
+    ]
+
+
+def _hours_like(values: Sequence[float]) -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:.0f} m" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} m"  # noqa: RUF001
 
 
 def _concern_ports(store: Any, events: Mapping[str, pl.DataFrame], cfg: FindingsConfig) -> set[str]:
@@ -678,12 +733,14 @@ def _concern_ports(store: Any, events: Mapping[str, pl.DataFrame], cfg: Findings
     return out
 
 
-def _satellite_tables(root: Path) -> dict[str, pl.DataFrame]:
-    try:
-        from .satellite.store import read_satellite, satellite_tables
-    except ImportError:
-        return {}
-    return {name: read_satellite(root, name) for name in satellite_tables(root)}
+def _satellite_tables(root: Path) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
+    from .satellite.store import read_satellite, satellite_manifest, satellite_tables
+
+    names = satellite_tables(root)
+    if not names:
+        return {}, {}
+    manifest = satellite_manifest(root)
+    return {name: read_satellite(root, name) for name in names}, manifest.get("parameters", {})
 
 
 def build_findings(
@@ -714,11 +771,13 @@ def build_findings(
         matches = load_matches(st.root)
     if identity_flags is None:
         identity_flags = identity_history(st.statics(), st.positions()).flags
+    sat_params: dict[str, Any] = {}
     if satellite is None:
-        satellite = _satellite_tables(st.root)
+        satellite, sat_params = _satellite_tables(st.root)
     b = _Builder(
         events, vessels, manifest.get("parameters", {}), _concern_ports(st, events, cfg), cfg
     )
+    b.sat_params = sat_params
     flagged = b.sanctioned(matches)
     shuttling = b.shuttles()
     b.dark_calls()

@@ -208,7 +208,9 @@ def test_definition_doc_matches_the_parameters() -> None:
 
     import darkfleet.tracks.gaps as module
 
-    doc = (Path(__file__).resolve().parents[2] / "src" / "darkfleet" / "definitions" / "gaps.md").read_text()
+    doc = (
+        Path(__file__).resolve().parents[2] / "src" / "darkfleet" / "definitions" / "gaps.md"
+    ).read_text()
     for f in dataclasses.fields(GapParams):
         default = str(f.default).lower() if isinstance(f.default, bool) else f.default
         row = f"| `{f.name}` | {default} |"

@@ -295,7 +295,9 @@ def test_definition_doc_matches_the_parameters() -> None:
 
     import darkfleet.tracks.segments as module
 
-    doc = (Path(__file__).resolve().parents[2] / "src" / "darkfleet" / "definitions" / "segments.md").read_text()
+    doc = (
+        Path(__file__).resolve().parents[2] / "src" / "darkfleet" / "definitions" / "segments.md"
+    ).read_text()
     for f in dataclasses.fields(SegmentParams):
         default = f.default if not isinstance(f.default, float) else round(f.default, 4)
         row = f"| `{f.name}` | {default} |"
