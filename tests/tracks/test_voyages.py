@@ -96,6 +96,15 @@ def test_voyages_between_consecutive_visits() -> None:
     assert voy["seg_id"].to_list() == ["1-a", "1-a"]
 
 
+def test_overlapping_visits_of_a_shared_mmsi_make_no_voyage() -> None:
+    """Two ships on one MMSI: a visit at N (0-40 h) while the other ship is at V (10-20 h),
+    then K (50-60 h): N→V would end before it starts; only V→K (20→50) and nothing from N."""
+    v = visits([("N", 0, 40), ("V", 10, 20), ("K", 50, 60)])
+    voy = detect_voyages(v)
+    assert list(zip(voy["origin_port_id"], voy["dest_port_id"], strict=True)) == [("V", "K")]
+    assert (voy["duration_h"] >= 0).all()
+
+
 def test_low_confidence_and_same_port() -> None:
     v = visits([("N", 0, 10), ("K", 15, 16, 1), ("N", 20, 30), ("V", 50, 60)])
     voy = detect_voyages(v)  # the confidence-1 pass at Nakhodka is skipped

@@ -8,7 +8,8 @@ MMSI with ``confidence >= min_confidence`` are put in time order (``start_time``
 ``event_id``); each pair of consecutive visits is a voyage from the first (*origin*) to the
 second (*destination*): ``start_time`` = departure = the origin's ``end_time`` (its last
 position in port), ``end_time`` = arrival = the destination's ``start_time`` (its entry).
-A visit still open (no ``end_time``) starts no voyage. ``include_same_port`` (default true, as
+A visit still open (no ``end_time``) starts no voyage, nor does a visit that the next
+one starts before it ends (overlapping visits of one MMSI are two ships sharing it). ``include_same_port`` (default true, as
 GFW) keeps voyages that return to the port they left. ``distance_m`` is the great circle
 between the two visits' positions (a lower bound of the distance sailed); ``lon``/``lat`` =
 the origin visit's position; ``seg_id`` = the visits' segment when both share one.
@@ -154,7 +155,10 @@ def detect_voyages(
         return _empty(VOYAGES)
     nxt = [pl.col(c).shift(-1).over("mmsi").alias(f"_d_{c}") for c in v.columns]
     pairs = v.with_columns(nxt).filter(
-        pl.col("_d_event_id").is_not_null() & pl.col("end_time").is_not_null()
+        pl.col("_d_event_id").is_not_null()
+        & pl.col("end_time").is_not_null()
+        # visits that overlap in time are two ships on one MMSI, not a voyage
+        & (pl.col("_d_start_time") >= pl.col("end_time"))
     )
     if not params.include_same_port:
         pairs = pairs.filter(pl.col("port_id") != pl.col("_d_port_id"))

@@ -165,7 +165,10 @@
       return d;
     };
     views.addTo(map);
-    if (data.bbox) map.fitBounds([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]]);
+    // open on the ten highest-ranked findings (the story), else on all the data
+    var top = (layers.findings || []).slice(0, 10).map(function (f) { return f.ll; });
+    if (top.length) map.fitBounds(L.latLngBounds(top).pad(0.5), { maxZoom: 9 });
+    else if (data.bbox) map.fitBounds([[data.bbox[1], data.bbox[0]], [data.bbox[3], data.bbox[2]]]);
     else map.setView([20, 0], 2);
     el.dataset.layers = String(Object.keys(counts).length);
     Object.keys(counts).forEach(function (k) { el.dataset["n_" + k] = String(counts[k]); });
