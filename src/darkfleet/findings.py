@@ -10,8 +10,9 @@ Definition (also in ``src/darkfleet/definitions/findings.md``): a *finding* is o
     ``watchlist:`` list gives ``watchlist_vessel``, 80), with its port calls at ports of
     concern (visits, and dark port calls under the ``dark_port_call`` rules below).
 ``shuttle`` (40, +35 when a port is of concern, + up to 15 for the share of dark round trips)
-    One vessel (one IMO across its MMSIs, else one MMSI) made at least ``min_round_trips``
-    round trips between one pair of ports (the ``round_trips`` events), with how many were dark
+    One vessel (one IMO across its MMSIs, else one MMSI) made at least ``min_round_trips`` = 2
+    round trips between a port of concern and another port, or ``min_round_trips_other`` = 4
+    between two other ports (the ``round_trips`` events), with how many were dark
     in transit (``dark_h`` > 0: a gap of more than ``gaps.min_gap_h`` inside a leg) and the
     range of hours dark; when one port is of concern, also the vessel's other gaps during which
     that port was reachable by sea (``dark_port_calls``: a call there hidden whole). The event
@@ -116,8 +117,11 @@ class FindingsConfig:
 
     #: ISO 3166 alpha-2 countries whose ports are *of concern* (UN SC DPRK resolutions).
     concern_countries: tuple[str, ...] = ("KP",)
-    #: Round trips between one port pair that make a ``shuttle`` finding.
+    #: Round trips between one port pair that make a ``shuttle`` finding (a port of concern
+    #: at one end) ...
     min_round_trips: int = 2
+    #: ... and between two ports of no concern (regular coastal trade is not news).
+    min_round_trips_other: int = 4
     #: Longest gap (hours) whose reachable port of concern makes a finding: a longer silence
     #: admits too many explanations (the events table keeps them all).
     dark_call_max_gap_h: float = 72.0
@@ -396,7 +400,9 @@ class _Builder:
         for (vkey, p1, p2), group in trips.sort("vkey", "p1", "p2", "start_time").group_by(
             "vkey", "p1", "p2", maintain_order=True
         ):
-            if group.height < self.cfg.min_round_trips:
+            concern_pair = bool({p1, p2} & self.concern)
+            need = self.cfg.min_round_trips if concern_pair else self.cfg.min_round_trips_other
+            if group.height < need:
                 continue
             mmsis = sorted(set(group["mmsi"]))
             dark = group.filter(pl.col("dark_h") > 0)
