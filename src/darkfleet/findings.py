@@ -143,9 +143,10 @@ def _day(t: datetime | None) -> str:
     return "?" if t is None else f"{t.day} {t:%b %Y}"
 
 
-def _hours(values: Sequence[float]) -> str:
+def _span(values: Sequence[float], unit: str) -> str:
+    """The range of ``values`` as "lo–hi unit", or "lo unit" when both round alike."""  # noqa: RUF002
     lo, hi = min(values), max(values)
-    return f"{lo:.0f} h" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} h"  # noqa: RUF001
+    return f"{lo:.0f} {unit}" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} {unit}"  # noqa: RUF001
 
 
 def _times(n: int, word: str = "time") -> str:
@@ -219,6 +220,7 @@ class _Builder:
         params: Mapping[str, Any],
         concern_ports: set[str],
         config: FindingsConfig,
+        sat_params: dict[str, Any],
     ) -> None:
         self.events = events
         self.v = vessels
@@ -227,7 +229,7 @@ class _Builder:
         self.cfg = config
         self.rows: list[dict[str, Any]] = []
         #: the parameters of the stored satellite matching (its manifest), when any
-        self.sat_params: dict[str, Any] = {}
+        self.sat_params = sat_params
         #: gap ids already cited by a sanctioned-vessel or shuttle finding
         self.covered: set[str] = set()
 
@@ -426,7 +428,7 @@ class _Builder:
             )
             if dark.height:
                 sentence += (
-                    f"; {dark.height} with AIS off for {_hours(dark['dark_h'].to_list())} in "
+                    f"; {dark.height} with AIS off for {_span(dark['dark_h'].to_list(), 'h')} in "
                     "transit"
                 )
             concern_end = sorted({p1, p2} & self.concern)
@@ -670,7 +672,7 @@ class _Builder:
             .group_by("scene_id", maintain_order=True)
         ):
             t: Any = group["acquisition_time"].min()
-            lengths = _hours_like(group["length_m"].to_list())
+            lengths = _span(group["length_m"].to_list(), "m")
             self.add(
                 "dark_detections",
                 f"{_times(group.height, 'vessel')} of {lengths} seen at sea by satellite "
@@ -718,11 +720,6 @@ def _detection_evidence(frame: pl.DataFrame) -> list[dict[str, Any]]:
     ]
 
 
-def _hours_like(values: Sequence[float]) -> str:
-    lo, hi = min(values), max(values)
-    return f"{lo:.0f} m" if round(lo) == round(hi) else f"{lo:.0f}–{hi:.0f} m"  # noqa: RUF001
-
-
 def _concern_ports(store: Any, events: Mapping[str, pl.DataFrame], cfg: FindingsConfig) -> set[str]:
     out: set[str] = set()
     countries = set(cfg.concern_countries)
@@ -739,14 +736,10 @@ def _concern_ports(store: Any, events: Mapping[str, pl.DataFrame], cfg: Findings
     return out
 
 
-def _satellite_tables(root: Path) -> tuple[dict[str, pl.DataFrame], dict[str, Any]]:
-    from .satellite.store import read_satellite, satellite_manifest, satellite_tables
+def _satellite_tables(root: Path) -> dict[str, pl.DataFrame]:
+    from .satellite.store import read_satellite, satellite_tables
 
-    names = satellite_tables(root)
-    if not names:
-        return {}, {}
-    manifest = satellite_manifest(root)
-    return {name: read_satellite(root, name) for name in names}, manifest.get("parameters", {})
+    return {name: read_satellite(root, name) for name in satellite_tables(root)}
 
 
 def build_findings(
@@ -764,6 +757,7 @@ def build_findings(
     positions, ``satellite`` to its ``darkfleet match`` tables. Needs ``darkfleet analyze``
     to have run (raises :class:`~darkfleet.errors.StoreError` otherwise).
     """
+    from .satellite.store import satellite_manifest
     from .screening import identity_history
     from .screening.findings import load_matches
     from .store import open_store
@@ -777,13 +771,17 @@ def build_findings(
         matches = load_matches(st.root)
     if identity_flags is None:
         identity_flags = identity_history(st.statics(), st.positions()).flags
-    sat_params: dict[str, Any] = {}
     if satellite is None:
-        satellite, sat_params = _satellite_tables(st.root)
+        satellite = _satellite_tables(st.root)
     b = _Builder(
-        events, vessels, manifest.get("parameters", {}), _concern_ports(st, events, cfg), cfg
+        events,
+        vessels,
+        manifest.get("parameters", {}),
+        _concern_ports(st, events, cfg),
+        cfg,
+        # the matching's parameters, whoever read its tables
+        satellite_manifest(st.root).get("parameters", {}),
     )
-    b.sat_params = sat_params
     flagged = b.sanctioned(matches)
     shuttling = b.shuttles()
     b.dark_calls()

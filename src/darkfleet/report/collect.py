@@ -2,15 +2,14 @@
 
 :func:`collect` reads the store once: summary, sources and their accounting, identities, the
 event tables of the last ``analyze`` and its manifest, the saved sanctions matches, identity
-flags (:func:`darkfleet.screening.identity_history`), satellite tables when the optional
-``darkfleet.satellite`` module and its tables are there, and the findings (given, or built by
-:func:`darkfleet.findings.build_findings` when that module is installed). Missing pieces are
-recorded in ``notes`` and rendered as empty states, never raised.
+flags (:func:`darkfleet.screening.identity_history`, unless given), the satellite tables of
+the last ``darkfleet match`` when there are any, and the findings (given, or built by
+:func:`darkfleet.findings.build_findings`). Missing pieces are recorded in ``notes`` and
+rendered as empty states, never raised.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,33 +19,13 @@ import polars as pl
 
 from ..accounting import Accounting
 from ..errors import DarkfleetError, StoreError
-from ..schema import UTC
+from ..findings import FINDINGS, build_findings
+from ..satellite.store import read_satellite, satellite_tables
 
 __all__ = ["FINDINGS_SCHEMA", "ReportData", "collect", "empty_findings"]
 
-#: The findings table the report renders (``darkfleet.findings.build_findings``).
-FINDINGS_SCHEMA: dict[str, pl.DataType] = {
-    "finding_id": pl.String(),
-    "rank": pl.Int64(),
-    "kind": pl.String(),
-    "score": pl.Float64(),
-    "mmsi": pl.Int64(),
-    "other_mmsi": pl.Int64(),
-    "vessel_name": pl.String(),
-    "imo": pl.Int64(),
-    "port_id": pl.String(),
-    "port_name": pl.String(),
-    "start_time": UTC,
-    "end_time": UTC,
-    "lon": pl.Float64(),
-    "lat": pl.Float64(),
-    "sentence": pl.String(),
-    "rule": pl.String(),
-    "parameters": pl.String(),
-    "event_type": pl.String(),
-    "event_ids": pl.List(pl.String()),
-    "evidence": pl.List(pl.Struct({"source_id": pl.String(), "line": pl.Int64()})),
-}
+#: The findings table the report renders (:data:`darkfleet.findings.FINDINGS`).
+FINDINGS_SCHEMA = FINDINGS
 
 _SATELLITE_TABLES = ("scenes", "detections", "matches", "dark", "missed", "port_scenes")
 
@@ -95,12 +74,8 @@ def _names(identities: pl.DataFrame) -> dict[int, str]:
 
 def _satellite(root: Path, notes: list[str]) -> dict[str, pl.DataFrame]:
     try:
-        sat = importlib.import_module("darkfleet.satellite.store")
-    except ImportError:
-        return {}
-    try:
-        names = set(sat.satellite_tables(root))
-        return {n: sat.read_satellite(root, n) for n in _SATELLITE_TABLES if n in names}
+        names = set(satellite_tables(root))
+        return {n: read_satellite(root, n) for n in _SATELLITE_TABLES if n in names}
     except DarkfleetError as err:
         notes.append(f"satellite tables could not be read: {err}")
         return {}
@@ -122,28 +97,26 @@ def _findings(
     notes: list[str],
     **known: Any,
 ) -> tuple[pl.DataFrame, str]:
-    """The given findings, or those of ``darkfleet.findings.build_findings`` (fed the
+    """The given findings, or those of :func:`darkfleet.findings.build_findings` (fed the
     matches, flags and satellite tables already read: ``known``)."""
     if given is not None:
         return _conform_findings(given), "given"
     try:
-        mod = importlib.import_module("darkfleet.findings")
-    except ImportError:
-        notes.append(
-            "findings: darkfleet.findings is not available in this installation; "
-            "no findings ranked."
-        )
-        return empty_findings(), "unavailable"
-    try:
-        built = mod.build_findings(store, **known)
+        built = build_findings(store, **known)
         return _conform_findings(built), "darkfleet.findings.build_findings"
     except DarkfleetError as err:
         notes.append(f"findings could not be built: {err}")
         return empty_findings(), "failed"
 
 
-def collect(store: Any, *, findings: pl.DataFrame | None = None) -> ReportData:
-    """Read what the report needs from ``store`` (a :class:`darkfleet.store.Store`)."""
+def collect(
+    store: Any,
+    *,
+    findings: pl.DataFrame | None = None,
+    identity_flags: pl.DataFrame | None = None,
+) -> ReportData:
+    """Read what the report needs from ``store`` (a :class:`darkfleet.store.Store`);
+    ``identity_flags`` already computed by the caller are used as they are."""
     from ..screening import identity_history, load_matches
 
     notes: list[str] = []
@@ -166,7 +139,9 @@ def collect(store: Any, *, findings: pl.DataFrame | None = None) -> ReportData:
     matches = load_matches(root)
     positions = store.scan_positions().select("mmsi", "timestamp", "lon", "lat").collect()
     statics = store.statics()
-    flags = identity_history(statics, store.positions()).flags if statics.height else None
+    flags = identity_flags
+    if flags is None and statics.height:
+        flags = identity_history(statics, store.positions()).flags
     if flags is None:
         from ..screening import IDENTITY_FLAGS
 

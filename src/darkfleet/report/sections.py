@@ -161,11 +161,7 @@ def _parameters(text: str | None) -> Html:
 def findings_section(data: ReportData, dossiers: set[int]) -> tuple[Html, int]:
     f = data.findings
     if f.height == 0:
-        msg = (
-            "No findings: darkfleet.findings is not available in this installation."
-            if data.findings_source == "unavailable"
-            else "No findings were ranked for this store."
-        )
+        msg = "No findings were ranked for this store."
         return section("findings", "Findings", el("ol", id="findings-list"), empty(msg)), 0
     kinds = sorted(f["kind"].drop_nulls().unique().to_list())
     options = join(
