@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from ..errors import ConfigError, StoreError
-from ..store.layout import WriterLock, fsync_dir
+from ..store.events import recover_table_set, write_table_set
 from .schema import DetectionSet
 
 if TYPE_CHECKING:
@@ -39,8 +38,6 @@ __all__ = [
 ]
 
 SATELLITE_DIR = "satellite"
-_NEW = "satellite.new"
-_OLD = "satellite.old"
 _MANIFEST = "manifest.json"
 
 
@@ -61,42 +58,13 @@ def write_satellite(
     for name in tables:
         if not name.isidentifier():
             raise ConfigError(f"satellite table name {name!r}: use letters, digits and _.")
-    with WriterLock(root):
-        new, old, cur = root / _NEW, root / _OLD, root / SATELLITE_DIR
-        for stale in (new, old):
-            if stale.exists():
-                shutil.rmtree(stale)
-        new.mkdir()
-        counts = {}
-        for name in sorted(tables):
-            frame = tables[name]
-            frame.write_parquet(new / f"{name}.parquet", compression="zstd", statistics=True)
-            counts[name] = frame.height
-        body = {**manifest, "tables": counts}
-        (new / _MANIFEST).write_text(
-            json.dumps(body, indent=2, sort_keys=True, default=str) + "\n", encoding="utf-8"
-        )
-        fsync_dir(new)
-        if cur.exists():
-            os.replace(cur, old)
-        os.replace(new, cur)
-        fsync_dir(root)
-        if old.exists():
-            shutil.rmtree(old)
-    return cur
-
-
-def _recover(root: Path) -> None:
-    """A crash between the two renames leaves ``satellite.new`` complete: finish the swap."""
-    cur, new = root / SATELLITE_DIR, root / _NEW
-    if not cur.exists() and new.is_dir() and (new / _MANIFEST).is_file():
-        os.replace(new, cur)
+    return write_table_set(root, SATELLITE_DIR, tables, manifest)
 
 
 def satellite_manifest(store_root: Any) -> dict[str, Any]:
     """The manifest of the satellite set; ``{}`` when the store has none."""
     root = _root(store_root)
-    _recover(root)
+    recover_table_set(root, SATELLITE_DIR)
     path = root / SATELLITE_DIR / _MANIFEST
     if not path.is_file():
         return {}

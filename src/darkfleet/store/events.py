@@ -25,20 +25,29 @@ from ..errors import ConfigError, StoreError
 from .layout import WriterLock, fsync_dir
 from .query import TimeBound, ints, utc
 
-__all__ = ["EVENTS_DIR", "event_types", "read_events", "read_manifest", "write_events"]
+__all__ = [
+    "EVENTS_DIR",
+    "event_types",
+    "read_events",
+    "read_manifest",
+    "recover_table_set",
+    "write_events",
+    "write_table_set",
+]
 
 EVENTS_DIR = "events"
-_NEW = "events.new"
-_OLD = "events.old"
 _MANIFEST = "manifest.json"
 
 
-def write_events(
-    root: Path, tables: Mapping[str, pl.DataFrame], manifest: Mapping[str, Any]
+def write_table_set(
+    root: Path, folder: str, tables: Mapping[str, pl.DataFrame], manifest: Mapping[str, Any]
 ) -> Path:
-    """Replace the store's event set with ``tables`` (name → frame) and ``manifest``."""
+    """Replace ``root/folder`` with one Parquet file per table and ``manifest.json`` (the
+    manifest plus each table's row count), at once: written to ``folder.new/``, then swapped
+    by two renames under the store's writer lock. The event set and the satellite set
+    (:mod:`darkfleet.satellite.store`) are written this way."""
     with WriterLock(root):
-        new, old, cur = root / _NEW, root / _OLD, root / EVENTS_DIR
+        new, old, cur = root / f"{folder}.new", root / f"{folder}.old", root / folder
         for stale in (new, old):
             if stale.exists():
                 shutil.rmtree(stale)
@@ -62,16 +71,24 @@ def write_events(
     return cur
 
 
-def _recover(root: Path) -> None:
-    """A crash between the two renames leaves ``events.old`` and ``events.new``: finish it."""
-    cur, new = root / EVENTS_DIR, root / _NEW
+def recover_table_set(root: Path, folder: str) -> None:
+    """A crash between the two renames of :func:`write_table_set` leaves ``folder.new``
+    complete and no ``folder``: finish the swap."""
+    cur, new = root / folder, root / f"{folder}.new"
     if not cur.exists() and new.is_dir() and (new / _MANIFEST).is_file():
         os.replace(new, cur)
 
 
+def write_events(
+    root: Path, tables: Mapping[str, pl.DataFrame], manifest: Mapping[str, Any]
+) -> Path:
+    """Replace the store's event set with ``tables`` (name → frame) and ``manifest``."""
+    return write_table_set(root, EVENTS_DIR, tables, manifest)
+
+
 def read_manifest(root: Path) -> dict[str, Any]:
     """The manifest of the store's event set; raise :class:`StoreError` if none was computed."""
-    _recover(root)
+    recover_table_set(root, EVENTS_DIR)
     path = root / EVENTS_DIR / _MANIFEST
     if not path.is_file():
         raise StoreError(
