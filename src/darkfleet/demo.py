@@ -164,6 +164,7 @@ def run_demo(
                 store_dir,
                 report_dir,
                 findings=findings,
+                identity_flags=flags,
                 title="darkfleet demo: the Najin shuttle (simulated scenario)",
             ),
         )

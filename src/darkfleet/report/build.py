@@ -160,6 +160,7 @@ def write_report(
     out_dir: str | Path,
     *,
     findings: pl.DataFrame | None = None,
+    identity_flags: pl.DataFrame | None = None,
     title: str | None = None,
     options: ReportOptions | None = None,
 ) -> ReportResult:
@@ -168,12 +169,14 @@ def write_report(
     ``store``: a :class:`darkfleet.store.Store` or its directory (opened read-only).
     ``findings``: a findings frame (:data:`.collect.FINDINGS_SCHEMA`); default: built by
     :func:`darkfleet.findings.build_findings` when installed, else none (the page says so).
+    ``identity_flags``: :func:`darkfleet.screening.identity_history` flags the caller already
+    has (default: computed from the store).
     ``title``: the page title (default "darkfleet report: <store folder>").
     Returns :class:`ReportResult`. Raises :class:`ConfigError` if ``out_dir`` cannot be made.
     """
     opts = options or ReportOptions()
     st = _open(store)
-    data = collect(st, findings=findings)
+    data = collect(st, findings=findings, identity_flags=identity_flags)
     out = Path(out_dir)
     try:
         out.mkdir(parents=True, exist_ok=True)
