@@ -46,26 +46,20 @@ def warm_decoder() -> float:
 
 def warm_analysis() -> float:
     """Run the event pipeline and the satellite matching on a small simulated scenario."""
-    import polars as pl
-
     from .engine import AnalysisConfig, analyze_frames
     from .satellite.match import match_detections
     from .satellite.simulate import najin_scenes, simulate_scenes
     from .simulate import simulate
+    from .simulate.groundtruth import as_canonical
 
     t0 = time.perf_counter()
     sim = simulate(_scenario(None))  # type: ignore[arg-type]
 
-    def provenance(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.drop("receiver", "vessel_id", strict=False).with_columns(
-            source_id=pl.lit("warmup"), line=pl.int_range(1, frame.height + 1, dtype=pl.Int64)
-        )
-
-    positions = provenance(sim.positions)
+    positions = as_canonical(sim.positions, "warmup")
     cfg = AnalysisConfig().with_overrides(
         {"analysis.ports_of_interest": [sim.scenario.shuttle_port]}
     )
-    analyze_frames(positions, provenance(sim.statics), config=cfg)
+    analyze_frames(positions, as_canonical(sim.statics, "warmup"), config=cfg)
     scenes = simulate_scenes(sim, najin_scenes(sim))
     match_detections(scenes.detections, scenes.scenes, positions, sim.truth["vessels"])
     return time.perf_counter() - t0

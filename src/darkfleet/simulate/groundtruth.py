@@ -22,7 +22,16 @@ from .core import simulate
 from .evaluate import evaluate
 from .scenario import Scenario
 
-__all__ = ["score_scenario"]
+__all__ = ["as_canonical", "score_scenario"]
+
+
+def as_canonical(frame: pl.DataFrame, source_id: str = "sim") -> pl.DataFrame:
+    """A simulated positions or statics frame as the pipeline takes it: the simulator's own
+    ``receiver`` and ``vessel_id`` columns dropped, provenance ``source_id`` and ``line``
+    (1, 2, … in row order) filled in."""
+    return frame.drop("receiver", "vessel_id", strict=False).with_columns(
+        source_id=pl.lit(source_id), line=pl.int_range(1, frame.height + 1, dtype=pl.Int64)
+    )
 
 
 def score_scenario(scenario: Scenario | None = None, *, config: Any = None) -> pl.DataFrame:
@@ -36,13 +45,8 @@ def score_scenario(scenario: Scenario | None = None, *, config: Any = None) -> p
         {"analysis.ports_of_interest": [sc.shuttle_port]}
     )
 
-    def provenance(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.drop("receiver", "vessel_id", strict=False).with_columns(
-            source_id=pl.lit("sim"), line=pl.int_range(1, frame.height + 1, dtype=pl.Int64)
-        )
-
-    positions = provenance(sim.positions)
-    out = analyze_frames(positions, provenance(sim.statics), config=cfg)
+    positions = as_canonical(sim.positions)
+    out = analyze_frames(positions, as_canonical(sim.statics), config=cfg)
     detected = {k: v for k, v in out.items() if k not in ("port_activity", "segments")}
     # segments are scored per position: the segmented track frame, not the segments table
     detected["segments"] = segment_tracks(prepare_tracks(positions), params=cfg.segments)
