@@ -39,7 +39,7 @@ from .ingest import IngestReport, ingest
 from .screening import ScreenResult, identity_history, screen_store
 from .store import open_store
 
-__all__ = ["DemoResult", "run_demo", "sample_files", "sample_lists", "score_demo"]
+__all__ = ["DemoResult", "run_demo", "sample_lists", "score_demo"]
 
 
 @dataclass(frozen=True)
@@ -58,12 +58,6 @@ class DemoResult:
     truth_scores: pl.DataFrame
     satellite: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def sample_files() -> list[Path]:
-    """The bundled sample inputs (real recordings, see ``data/samples/NOTICE``), by name."""
-    root = resources.files("darkfleet") / "data" / "samples"
-    return sorted(Path(str(p)) for p in root.iterdir() if p.name.endswith((".nmea", ".csv", ".gz")))
 
 
 def sample_lists() -> tuple[list[Path], list[Path]]:
@@ -118,7 +112,7 @@ def run_demo(
         "simulating the Najin scenario (AIS as coast stations and satellites hear it) ...",
         lambda: run_scenario(scen_dir, scenario=sc),
     )
-    det_files, _det_truth = step(
+    det_files = step(
         "satellite_scenes",
         "synthesising satellite scenes over Najin and at sea ...",
         lambda: _satellite_scenes(sim, scen_dir),
@@ -126,7 +120,7 @@ def run_demo(
     nmea = sorted((scen_dir / "ais").glob("*.nmea"))
     rep = step("ingest", "ingesting the NMEA ...", lambda: ingest(store_dir, nmea))
     cfg = AnalysisConfig().with_overrides({"analysis.ports_of_interest": [sc.shuttle_port]})
-    analysis = step(
+    step(
         "analyze",
         "analysing tracks (gaps, visits, round trips, ...) ...",
         lambda: analyze(store_dir, config=cfg),
@@ -178,7 +172,6 @@ def run_demo(
     )
     scores.write_csv(out / "truth_scores.csv")
     (out / "timings.json").write_text(json.dumps(timings, indent=2, sort_keys=True) + "\n")
-    del analysis
     return DemoResult(
         out=out,
         scenario_dir=scen_dir,
@@ -195,16 +188,16 @@ def run_demo(
     )
 
 
-def _satellite_scenes(sim: Any, scen_dir: Path) -> tuple[list[Path], pl.DataFrame]:
+def _satellite_scenes(sim: Any, scen_dir: Path) -> list[Path]:
     """RADARSAT-2-like scenes over Najin, Vostochnyy and the crossing, synthesised from the
-    simulation's true positions, written as a KSAT-layout CSV; returns the files and the
-    truth per detection (``scenario/truth/detections.parquet``)."""
+    simulation's true positions, written as a KSAT-layout CSV (returned) with the truth per
+    detection in ``scenario/truth/detections.parquet``."""
     from .satellite.simulate import najin_scenes, simulate_scenes, write_ksat_csv
 
     scenes = simulate_scenes(sim.simulation, najin_scenes(sim.simulation))
     path = write_ksat_csv(scenes, scen_dir / "detections" / "najin_rs2.csv")
     scenes.truth.write_parquet(scen_dir / "truth" / "detections.parquet")
-    return [path], scenes.truth
+    return [path]
 
 
 def _match(store_dir: Path, files: list[Path]) -> dict[str, int]:
