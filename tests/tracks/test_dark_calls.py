@@ -267,9 +267,11 @@ def _reference(
         speed = params.max_speed_kn * KNOT_MPS * 3600.0
         cands = []
         for pid, _, _, lon, lat in ports:
-            total = float(haversine_m(g["start_lon"], g["start_lat"], lon, lat)) + float(
-                haversine_m(lon, lat, g["end_lon"], g["end_lat"])
-            )
+            d_in = float(haversine_m(g["start_lon"], g["start_lat"], lon, lat))
+            d_out = float(haversine_m(lon, lat, g["end_lon"], g["end_lat"]))
+            if d_in <= params.in_port_m and d_out <= params.in_port_m:
+                continue  # the port it sat in at both ends: it never left
+            total = d_in + d_out
             if g["duration_h"] - total / speed >= params.min_port_h:
                 cands.append((total, pid))
         for rank, (_, pid) in enumerate(sorted(cands), start=1):
